@@ -1,0 +1,52 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Settings of `tessera serve`, whatever their source (flags, environment, config file).
+public struct ServerConfig: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDir = "./data"
+    /// A `postgres://` URL; nil means the embedded SQLite file in `dataDir`.
+    public var databaseURL: String?
+    public var apiVersion = "7.0.0"
+    public var logLevel = Logger.Level.info
+    /// The first Admin password; random (and printed once) when nil.
+    public var adminPassword: String?
+
+    public init() {}
+}
+
+/// Opens (and migrates) the configured database.
+public func openDatabase(_ config: ServerConfig, logger: Logger) async throws -> any Database {
+    let database: any Database
+    if let url = config.databaseURL {
+        database = try PostgresStore.connect(url: url, logger: logger)
+    } else {
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        database = try await SQLiteStore.open(path: (config.dataDir as NSString).appendingPathComponent("tessera.sqlite"), logger: logger)
+    }
+    do {
+        try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
+    } catch {
+        await database.close()
+        throw error
+    }
+    return database
+}
+
+/// The router of the whole server.
+public func buildRouter(_ services: Services, logger: Logger) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.get("healthz") { _, _ in "ok" }
+    JSONRPCController(endpoint: JSONRPCEndpoint(services: services, logger: logger)).addRoutes(to: router)
+    return router
+}
+
+/// The application for `config` over an opened database.
+public func buildApplication(_ config: ServerConfig, services: Services, logger: Logger) -> some ApplicationProtocol {
+    Application(
+        router: buildRouter(services, logger: logger),
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tessera"),
+        logger: logger)
+}

@@ -1,0 +1,93 @@
+import SQLKit
+
+/// Turns the `auth` value of a call into a `Principal` (token spec §3.3): 64 bytes means an API token,
+/// anything else a session id.
+public struct Authenticator: Sendable {
+    let database: any Database
+    let clock: UnixTime
+
+    /// How long a failed token lookup waits before answering; it suspends the task, never a thread.
+    static let failureDelay: Duration = .milliseconds(10)
+
+    public func authenticate(_ auth: String) async throws -> Principal {
+        if auth.utf8.count == 64 {
+            return try await authenticateToken(auth)
+        }
+        return try await authenticateSession(auth, extend: true).principal(.session(auth))
+    }
+
+    /// Steps 2a–2e: the token must exist and be enabled, not be expired, and its owner must not be
+    /// disabled; then its `lastaccess` is stamped (committed on its own, before the method runs).
+    public func tokenAccount(_ token: String) async throws -> (tokenid: String, account: UserAccount) {
+        let hash = Secrets.tokenHash(token)
+        let now = clock.now
+        let row = try await database.read { db in
+            try await db.raw("SELECT tokenid, userid, expires_at FROM token WHERE token = \(bind: hash) AND status = 0").first()
+        }
+        guard let row else {
+            try? await Task.sleep(for: Self.failureDelay)
+            throw APIError.notAuthorized
+        }
+        let tokenid = try row.decode(column: "tokenid", as: Int64.self)
+        let expiresAt = try row.decode(column: "expires_at", as: Int64.self)
+        if expiresAt != 0, expiresAt < now { throw APIError.application("API token expired.") }
+        let userid = String(try row.decode(column: "userid", as: Int64.self))
+        guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }),
+            !account.isDisabled
+        else { throw APIError.notAuthorized }
+        try await database.transaction { db in
+            try await db.raw("UPDATE token SET lastaccess = \(bind: now) WHERE tokenid = \(bind: tokenid)").run()
+        }
+        return (String(tokenid), account)
+    }
+
+    private func authenticateToken(_ token: String) async throws -> Principal {
+        let (tokenid, account) = try await tokenAccount(token)
+        return account.principal(.token(tokenid: tokenid))
+    }
+
+    /// Session checks (users spec §2.2): active, not idle past the user's autologout, owner not disabled.
+    /// `extend` bumps `lastaccess`.
+    public func authenticateSession(_ sessionid: String, extend: Bool) async throws -> UserAccount {
+        let now = clock.now
+        let row = try await database.read { db in
+            try await db.raw("SELECT userid, lastaccess, status FROM sessions WHERE sessionid = \(bind: sessionid)").first()
+        }
+        guard let row, try row.decode(column: "status", as: Int.self) == 0 else { throw APIError.sessionTerminated }
+        let userid = String(try row.decode(column: "userid", as: Int64.self))
+        let lastaccess = try row.decode(column: "lastaccess", as: Int64.self)
+        guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }) else {
+            throw APIError.sessionTerminated
+        }
+        let autologout = TimeUnit.seconds(account.string("autologout")) ?? 0
+        if account.isDisabled || (autologout != 0 && lastaccess + Int64(autologout) <= now) {
+            try await database.transaction { db in
+                try await SessionRepository.terminate(db, sessionid: sessionid, userid: userid)
+            }
+            throw APIError.sessionTerminated
+        }
+        if extend, lastaccess != now {
+            try await database.transaction { db in
+                try await db.raw("UPDATE sessions SET lastaccess = \(bind: now) WHERE sessionid = \(bind: sessionid)").run()
+            }
+        }
+        return account
+    }
+}
+
+/// Writes to the `sessions` table.
+enum SessionRepository {
+    static func create(_ db: any SQLDatabase, userid: String, now: Int64) async throws -> String {
+        let sessionid = Secrets.newSessionID()
+        try await db.raw(
+            "INSERT INTO sessions (sessionid, userid, lastaccess, status) VALUES (\(bind: sessionid), \(bind: Int64(userid) ?? 0), \(bind: now), 0)"
+        ).run()
+        return sessionid
+    }
+
+    /// Drops the user's passive sessions and makes this one passive.
+    static func terminate(_ db: any SQLDatabase, sessionid: String, userid: String) async throws {
+        try await db.raw("DELETE FROM sessions WHERE userid = \(bind: Int64(userid) ?? 0) AND status = 1").run()
+        try await db.raw("UPDATE sessions SET status = 1 WHERE sessionid = \(bind: sessionid)").run()
+    }
+}

@@ -1,0 +1,26 @@
+/// A user row with what authentication derives from it: the role's type and the flags of its groups.
+public struct UserAccount: Sendable {
+    /// Every column of `users` except `passwd`, as the API prints them, in `output: "extend"` order.
+    public var fields: JSONObject
+    public var passwordHash: String
+    public var roleType: Int
+    /// Over all the user's groups: disabled if any is disabled, highest frontend access, debug if any has it.
+    public var usersStatus: Int
+    public var guiAccess: Int
+    public var debugMode: Int
+
+    public var userid: String { fields["userid"]?.stringValue ?? "0" }
+    public var username: String { fields["username"]?.stringValue ?? "" }
+    public var roleid: String { fields["roleid"]?.stringValue ?? "0" }
+    public var isDisabled: Bool { usersStatus == 1 }
+
+    public func string(_ column: String) -> String { fields[column]?.stringValue ?? "" }
+    public func int(_ column: String) -> Int { Int(string(column)) ?? 0 }
+
+    /// The principal this account acts as, once authenticated with `credential`.
+    public func principal(_ credential: Credential) -> Principal {
+        Principal(
+            userid: userid, username: username, roleid: roleid, type: UserType(rawValue: roleType) ?? .user,
+            credential: credential, debugMode: debugMode, guiAccess: guiAccess)
+    }
+}

@@ -1,0 +1,50 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The HTTP side of `/api_jsonrpc.php` (token spec §4.1): content types, CORS, OPTIONS.
+struct JSONRPCController {
+    let endpoint: JSONRPCEndpoint
+
+    static let path = "api_jsonrpc.php"
+    static let contentTypes: Set<String> = ["application/json-rpc", "application/json", "application/jsonrequest"]
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.post(RouterPath(stringLiteral: Self.path)) { request, context in try await self.call(request, context) }
+        router.get(RouterPath(stringLiteral: Self.path)) { request, context in try await self.call(request, context) }
+        router.on(RouterPath(stringLiteral: Self.path), method: .options) { _, _ in
+            Response(status: .ok, headers: Self.corsHeaders)
+        }
+    }
+
+    static let corsHeaders: HTTPFields = [
+        .accessControlAllowOrigin: "*",
+        .accessControlAllowHeaders: "Content-Type, Authorization",
+        .accessControlAllowMethods: "POST",
+        .accessControlMaxAge: "1000",
+    ]
+
+    private func call(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let mediaType = request.headers[.contentType]?
+            .split(separator: ";", maxSplits: 1).first?
+            .trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        guard Self.contentTypes.contains(mediaType) else {
+            return Response(status: .preconditionFailed, headers: Self.corsHeaders)
+        }
+        var request = request
+        let body = try await request.collectBody(upTo: context.maxUploadSize)
+        let reply = await endpoint.respond(to: Array(buffer: body), bearer: Self.bearer(request), ip: context.clientIP)
+        var headers = Self.corsHeaders
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: reply ?? "")))
+    }
+
+    /// The credential of an `Authorization: Bearer …` header (Zabbix 6.4+ style), if any.
+    static func bearer(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let credential = parts[1].trimmingCharacters(in: .whitespaces)
+        return credential.isEmpty ? nil : credential
+    }
+}

@@ -1,0 +1,148 @@
+import Logging
+
+/// `POST /api_jsonrpc.php`: envelope validation, batches, notifications, authentication, the role
+/// gate and dispatch (token spec §3–4). It only decodes and encodes; the rules live in the services.
+struct JSONRPCEndpoint: Sendable {
+    let services: Services
+    let methods: MethodTable
+    let logger: Logger
+
+    init(services: Services, logger: Logger) {
+        self.services = services
+        self.methods = .build(services)
+        self.logger = logger
+    }
+
+    /// Answers one HTTP request body; nil means an empty body (only notifications).
+    func respond(to body: [UInt8], bearer: String?, ip: String) async -> String? {
+        let request: JSON
+        do {
+            request = try JSONParser.parse(body)
+        } catch {
+            return RPCError.parse.response(id: .null).encoded()
+        }
+        let recordsetid = CUID.make()
+        if let calls = request.listElements, case .array = request {
+            if calls.isEmpty { return RPCError.invalidRequest(nil).response(id: .null).encoded() }
+            var responses: [JSON] = []
+            for call in calls {
+                if let response = await handle(call, bearer: bearer, ip: ip, recordsetid: recordsetid) { responses.append(response) }
+            }
+            return responses.isEmpty ? nil : JSON.array(responses).encoded()
+        }
+        guard case .object(let object) = request, !object.isEmpty else {
+            return RPCError.invalidRequest(nil).response(id: .null).encoded()
+        }
+        if let calls = request.listElements {
+            // An object keyed "0", "1", … is a batch to PHP.
+            var responses: [JSON] = []
+            for call in calls {
+                if let response = await handle(call, bearer: bearer, ip: ip, recordsetid: recordsetid) { responses.append(response) }
+            }
+            return responses.isEmpty ? nil : JSON.array(responses).encoded()
+        }
+        return await handle(request, bearer: bearer, ip: ip, recordsetid: recordsetid)?.encoded()
+    }
+
+
+    /// One call: nil when it is a notification that needs no answer.
+    private func handle(_ call: JSON, bearer: String?, ip: String, recordsetid: String) async -> JSON? {
+        let envelope: Envelope
+        do {
+            envelope = try Envelope(call)
+        } catch {
+            let id = call.objectValue?["id"].flatMap { Envelope.isValidID($0) ? $0 : nil } ?? .null
+            return RPCError.invalidRequest(error.message).response(id: id)
+        }
+        do {
+            let result = try await dispatch(envelope, bearer: bearer, ip: ip, recordsetid: recordsetid)
+            guard let id = envelope.id else { return nil }
+            return ["jsonrpc": "2.0", "result": result, "id": id]
+        } catch let error as APIError {
+            guard let id = envelope.id else { return nil }
+            return RPCError.api(error).response(id: id)
+        } catch {
+            logger.error("request failed: \(String(describing: error))", metadata: ["method": .string(envelope.method)])
+            guard let id = envelope.id else { return nil }
+            return RPCError.internalFailure.response(id: id)
+        }
+    }
+
+    private func dispatch(_ envelope: Envelope, bearer: String?, ip: String, recordsetid: String) async throws -> JSON {
+        let (service, method, entry) = try methods.lookup(envelope.method)
+        switch entry.access {
+        case .anonymous:
+            if envelope.auth != nil {
+                throw APIError.params("The \"\(service).\(method)\" method must be called without the \"auth\" parameter.")
+            }
+            return try await entry.run(Invocation(params: envelope.params, context: nil, ip: ip, recordsetid: recordsetid))
+        case .authenticated(let minType, let action):
+            guard let auth = envelope.auth ?? bearer else { throw APIError.notAuthorized }
+            let principal = try await services.authenticator.authenticate(auth)
+            let rules = try await services.database.read { db in try await RoleRepository.rules(db, roleid: principal.roleid) }
+            let allowed = principal.type >= minType && rules.apiAccess
+                && (action.map { rules.allows(action: $0) } ?? true)
+                && rules.allows(api: service, method: method)
+            guard allowed else { throw APIError.params("No permissions to call \"\(service).\(method)\".") }
+            let context = services.context(for: principal, ip: ip, recordsetid: recordsetid)
+            return try await entry.run(Invocation(params: envelope.params, context: context, ip: ip, recordsetid: recordsetid))
+        }
+    }
+}
+
+/// A validated JSON-RPC call (members `jsonrpc`, `method`, `params`, `auth`, `id`).
+struct Envelope {
+    let method: String
+    let params: JSON
+    let auth: String?
+    /// Nil for a notification (no `id` member at all; `"id": null` is not one).
+    let id: JSON?
+
+    struct Invalid: Error {
+        let message: String
+        init(_ path: String, _ reason: String) { message = "Invalid parameter \"\(path)\": \(reason)." }
+    }
+
+    static func isValidID(_ id: JSON) -> Bool {
+        switch id {
+        case .string, .number, .null: return true
+        default: return false
+        }
+    }
+
+    init(_ call: JSON) throws(Invalid) {
+        guard case .object(let object) = call else {
+            if case .array(let items) = call, items.isEmpty { throw Invalid("/", "the parameter \"jsonrpc\" is missing") }
+            if case .array = call { throw Invalid("/", "unexpected parameter \"0\"") }
+            throw Invalid("/", "an array is expected")
+        }
+        for key in object.keys where !Self.members.contains(key) { throw Invalid("/", "unexpected parameter \"\(key)\"") }
+        guard let version = object["jsonrpc"] else { throw Invalid("/", "the parameter \"jsonrpc\" is missing") }
+        guard case .string(let versionText) = version else { throw Invalid("/jsonrpc", "a character string is expected") }
+        guard versionText == "2.0" else { throw Invalid("/jsonrpc", "value must be \"2.0\"") }
+        guard let method = object["method"] else { throw Invalid("/", "the parameter \"method\" is missing") }
+        guard case .string(let methodName) = method else { throw Invalid("/method", "a character string is expected") }
+        guard let params = object["params"] else { throw Invalid("/", "the parameter \"params\" is missing") }
+        switch params {
+        case .array, .object: break
+        default: throw Invalid("/params", "an array or object is expected")
+        }
+        var auth: String?
+        switch object["auth"] {
+        case nil, .null?: auth = nil
+        case .string(let s)?:
+            if s.isEmpty { throw Invalid("/auth", "cannot be empty") }
+            auth = s
+        default: throw Invalid("/auth", "a character string is expected")
+        }
+        if let id = object["id"], !Self.isValidID(id) {
+            throw Invalid("/id", "a string, number or null value is expected")
+        }
+        self.method = methodName
+        self.params = params
+        self.auth = auth
+        self.id = object["id"]
+    }
+
+    private static let members: Set<String> = ["jsonrpc", "method", "params", "auth", "id"]
+}

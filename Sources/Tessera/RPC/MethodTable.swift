@@ -1,0 +1,45 @@
+/// Who may call a method (users spec §0.1).
+enum Access: Sendable {
+    /// Called without `auth`; giving one is an error.
+    case anonymous
+    /// Needs `auth`, a user type of at least `minType`, and the role's `action` rule when set.
+    case authenticated(minType: UserType, action: String? = nil)
+}
+
+/// What a method handler receives.
+struct Invocation: Sendable {
+    let params: JSON
+    /// Nil for anonymous methods.
+    let context: CallContext?
+    let ip: String
+    let recordsetid: String
+
+    /// The request context of an authenticated method.
+    var caller: CallContext { context! }
+}
+
+/// One API method: its access rule and its handler.
+struct APIMethod: Sendable {
+    let access: Access
+    let run: @Sendable (Invocation) async throws -> JSON
+}
+
+/// Every method of the API, by lowercase service and method name.
+struct MethodTable: Sendable {
+    private(set) var services: [String: [String: APIMethod]] = [:]
+
+    mutating func add(_ service: String, _ method: String, _ access: Access, _ run: @escaping @Sendable (Invocation) async throws -> JSON) {
+        services[service.lowercased(), default: [:]][method.lowercased()] = APIMethod(access: access, run: run)
+    }
+
+    /// Resolves `service.method` (names compared lowercased, errors echo them as sent).
+    func lookup(_ name: String) throws(APIError) -> (service: String, method: String, APIMethod) {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let service = parts[0], method = parts.count > 1 ? parts[1] : ""
+        guard let methods = services[service.lowercased()] else { throw APIError(.noMethod, "Incorrect API \"\(service)\".") }
+        guard let entry = methods[method.lowercased()] else {
+            throw APIError(.noMethod, "Incorrect method \"\(service).\(method)\".")
+        }
+        return (service, method, entry)
+    }
+}

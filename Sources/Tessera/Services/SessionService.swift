@@ -1,0 +1,135 @@
+import SQLKit
+
+/// Logging in and out, and checking credentials for other services (users spec §2).
+public struct SessionService: Sendable {
+    let database: any Database
+    let authenticator: Authenticator
+    let clock: UnixTime
+
+    static let failedLogin = "Incorrect user name or password or account is temporarily blocked."
+
+    static let loginRule = ObjectRule([
+        .optional("username", .string(maxLength: 255)),
+        .optional("user", .string(maxLength: 255)),
+        .required("password", .string(maxLength: 255)),
+        .optional("userData", .flag),
+    ])
+
+    /// `user.login`: returns the session id, or the user data with it when `userData` is set.
+    public func login(_ params: JSON, ip: String, recordsetid: String) async throws -> JSON {
+        var object = try Validator.plainObject(params, path: "/")
+        if object["user"] != nil {
+            if object["username"] != nil { throw APIError.params("Parameter \"user\" is deprecated.") }
+            object["username"] = object["user"]
+            object["user"] = nil
+        }
+        var rule = Self.loginRule
+        rule.fields[0] = .required("username", .string(maxLength: 255))
+        let validated = try Validator.object(.object(object), rule, path: "/")
+        let username = validated["username"]!.stringValue!, password = validated["password"]!.stringValue!
+        let now = clock.now
+
+        func fail(_ error: APIError, account: UserAccount?, extra: [AuditLog.Record] = [], updates: SQLQueryString? = nil) async throws -> Never {
+            try await database.transaction { db in
+                if let updates { try await db.raw(updates).run() }
+                try await AuditLog.write(
+                    db, userid: account?.userid, username: account?.username ?? username, ip: ip, clock: now,
+                    recordsetid: recordsetid,
+                    extra + [.init(action: .loginFailed, resource: .user, resourceid: account?.userid, resourcename: "", details: nil)])
+            }
+            throw error
+        }
+
+        guard let account = try await database.read({ db in try await UserRepository.account(db, username: username) }) else {
+            try await fail(.params(Self.failedLogin), account: nil)
+        }
+        if account.isDisabled { throw APIError.params("No permissions for system access.") }
+        let settings = try await database.read { db in try await Settings.load(db) }
+        let failed = account.int("attempt_failed")
+        if failed >= settings.loginAttempts, settings.loginBlockSeconds - Int(now - Int64(account.int("attempt_clock"))) > 0 {
+            try await fail(.application(Self.failedLogin), account: account)
+        }
+        guard try await Passwords.verify(password, hash: account.passwordHash) else {
+            try await fail(
+                .application(Self.failedLogin), account: account,
+                extra: [.init(action: .update, resource: .user, resourceid: account.userid, resourcename: account.username,
+                              details: AuditLog.updateDetails("user", [("attempt_failed", String(failed + 1), String(failed))]))],
+                updates: """
+                    UPDATE users SET attempt_failed = attempt_failed + 1, attempt_clock = \(bind: now), attempt_ip = \(bind: String(ip.prefix(39)))
+                    WHERE userid = \(bind: Int64(account.userid)!)
+                    """)
+        }
+        let sessionid = try await database.transaction { db -> String in
+            var records: [AuditLog.Record] = []
+            if failed != 0 {
+                try await db.raw("UPDATE users SET attempt_failed = 0 WHERE userid = \(bind: Int64(account.userid)!)").run()
+                records.append(.init(action: .update, resource: .user, resourceid: account.userid, resourcename: account.username,
+                                     details: AuditLog.updateDetails("user", [("attempt_failed", "0", String(failed))])))
+            }
+            let sessionid = try await SessionRepository.create(db, userid: account.userid, now: now)
+            records.append(.init(action: .login, resource: .user, resourceid: account.userid, resourcename: "", details: nil))
+            try await AuditLog.write(db, userid: account.userid, username: account.username, ip: ip, clock: now,
+                                     recordsetid: recordsetid, records)
+            return sessionid
+        }
+        guard validated["userData"] == .bool(true) else { return .string(sessionid) }
+        return .object(Self.userData(account, settings: settings, ip: ip, sessionid: sessionid))
+    }
+
+    /// The user object of `user.login` (`userData`) and `user.checkAuthentication`.
+    static func userData(_ account: UserAccount, settings: Settings, ip: String, sessionid: String?) -> JSONObject {
+        var data = account.fields
+        if data["lang"] == "default" { data["lang"] = .string(settings.string("default_lang")) }
+        if data["timezone"] == "default" { data["timezone"] = .string(settings.string("default_timezone")) }
+        data["type"] = .int(account.roleType)
+        data["userip"] = .string(ip)
+        data["debug_mode"] = .int(account.debugMode)
+        data["gui_access"] = .int(account.guiAccess)
+        if let sessionid { data["sessionid"] = .string(sessionid) }
+        return data
+    }
+
+    /// `user.logout`: ends the caller's session. API tokens have no session and cannot be logged out.
+    public func logout(_ context: CallContext, _ params: JSON) async throws -> JSON {
+        guard Validator.isEmptyContainer(params) else { throw APIError.invalid("/", "should be empty") }
+        guard case .session(let sessionid) = context.principal.credential else {
+            throw APIError.params(
+                "Cannot log out: this call is authenticated with an API token, which has no session. Disable, delete or regenerate the token to revoke it.")
+        }
+        try await database.transaction { db in
+            try await SessionRepository.terminate(db, sessionid: sessionid, userid: context.principal.userid)
+            try await AuditLog.write(db, context, [
+                .init(action: .logout, resource: .user, resourceid: context.principal.userid, resourcename: "", details: nil)
+            ])
+        }
+        return .bool(true)
+    }
+
+    /// `user.checkAuthentication`: exactly one of `sessionid` (with optional `extend`) or `token`.
+    public func checkAuthentication(_ params: JSON, ip: String) async throws -> JSON {
+        let object = try Validator.plainObject(params, path: "/")
+        guard object.has("sessionid") != object.has("token") else { throw APIError.params("Session ID or token is expected.") }
+        let settings = try await database.read { db in try await Settings.load(db) }
+        if object.has("token") {
+            let validated = try Validator.object(params, ObjectRule([.required("token", .string())]), path: "/")
+            let (_, account) = try await authenticator.tokenAccount(validated["token"]!.stringValue!)
+            return .object(Self.userData(account, settings: settings, ip: ip, sessionid: nil))
+        }
+        let validated = try Validator.object(
+            params, ObjectRule([.required("sessionid", .string()), .optional("extend", .boolean)]), path: "/")
+        let sessionid = validated["sessionid"]!.stringValue!
+        let account = try await authenticator.authenticateSession(sessionid, extend: validated["extend"] != .bool(false))
+        return .object(Self.userData(account, settings: settings, ip: ip, sessionid: sessionid))
+    }
+}
+
+extension Validator {
+    /// `{}` or `[]`.
+    static func isEmptyContainer(_ value: JSON) -> Bool {
+        switch value {
+        case .array(let items): return items.isEmpty
+        case .object(let object): return object.isEmpty
+        default: return false
+        }
+    }
+}

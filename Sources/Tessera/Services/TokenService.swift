@@ -1,0 +1,249 @@
+import SQLKit
+
+/// The `token.*` rules (token spec §2), shared by the API, the UI and the CLI.
+public struct TokenService: Sendable {
+    let database: any Database
+
+    static let table = Table(
+        name: "token", primaryKey: "tokenid",
+        columns: [
+            ("tokenid", .id), ("name", .text), ("description", .text), ("userid", .id), ("lastaccess", .int),
+            ("status", .int), ("expires_at", .int), ("created_at", .int), ("creator_userid", .id),
+        ])
+
+    // MARK: - Parameter rules
+
+    static let createRule = ObjectRule([
+        .required("name", .string(maxLength: 64, notEmpty: true)),
+        .optional("description", .string(maxLength: 65535)),
+        .optional("userid", .id()),
+        .optional("status", .int32(allowed: .status)),
+        .optional("expires_at", .int32()),
+    ])
+
+    static let updateRule = ObjectRule([
+        .required("tokenid", .id()),
+        .optional("name", .string(maxLength: 64, notEmpty: true)),
+        .optional("description", .string(maxLength: 65535)),
+        .optional("status", .int32(allowed: .status)),
+        .optional("expires_at", .int32()),
+    ])
+
+    static let getRule = ObjectRule([
+        .optional("tokenids", .list(.id(), normalize: true, nullable: true)),
+        .optional("userids", .list(.id(), normalize: true, nullable: true)),
+        .optional("token", .string(maxLength: 64, nullable: true)),
+        .optional("valid_at", .int32(nullable: true)),
+        .optional("expired_at", .int32(nullable: true)),
+        .optional("filter", .filter(["tokenid", "name", "userid", "lastaccess", "status", "expires_at", "created_at", "creator_userid"])),
+        .optional("search", .search(["name", "description"])),
+        .optional("searchByAny", .boolean),
+        .optional("startSearch", .flag),
+        .optional("excludeSearch", .flag),
+        .optional("searchWildcardsEnabled", .boolean),
+        .optional("output", .output(table.columnNames)),
+        .optional("countOutput", .flag),
+        .optional("sortfield", .list(.string(oneOf: ["tokenid", "name", "lastaccess", "status", "expires_at", "created_at"]), unique: true, normalize: true)),
+        .optional("sortorder", .sortOrder),
+        .optional("limit", .int32(allowed: .range(1...Int64(Int32.max)), nullable: true)),
+        .optional("preservekeys", .boolean),
+    ])
+
+    /// Token changes are refused to the user named `guest` before anything else.
+    private func refuseGuest(_ context: CallContext) throws {
+        if context.principal.isGuest { throw APIError.noOperationPermission }
+    }
+
+    // MARK: - create
+
+    public func create(_ context: CallContext, _ params: JSON) async throws -> JSON {
+        try refuseGuest(context)
+        let caller = context.principal
+        var items = try ParamShape.objects(params, Self.createRule)
+        for index in items.indices where items[index]["userid"] == nil {
+            items[index]["userid"] = .string(caller.userid)
+        }
+        try ParamShape.checkUnique(items, fields: ["userid", "name"])
+        let tokens = items
+        let ids = try await database.transaction { db -> [String] in
+            var checked = Set<String>()
+            for item in tokens {
+                let userid = item["userid"]!.stringValue!
+                guard userid != caller.userid, checked.insert(userid).inserted else { continue }
+                guard caller.isSuperAdmin, try await UserRepository.exists(db, userid: userid) else {
+                    throw APIError.params("User with ID \"\(userid)\" is not available.")
+                }
+            }
+            for item in tokens {
+                let userid = item["userid"]!.stringValue!, name = item["name"]!.stringValue!
+                if try await nameTaken(db, userid: userid, name: name) {
+                    throw APIError.params("API token \"\(name)\" already exists for userid \"\(userid)\".")
+                }
+            }
+            let first = try await IDAllocator.reserve(db, table: "token", field: "tokenid", count: tokens.count)
+            var ids: [String] = []
+            var records: [AuditLog.Record] = []
+            for (offset, item) in tokens.enumerated() {
+                let tokenid = first + Int64(offset)
+                let description = item["description"]?.stringValue ?? ""
+                let status = item["status"]?.scalarText.flatMap { Int64($0) } ?? 0
+                let expiresAt = item["expires_at"]?.scalarText.flatMap { Int64($0) } ?? 0
+                try await db.raw(
+                    """
+                    INSERT INTO token (tokenid, name, description, userid, token, lastaccess, status, expires_at, created_at, creator_userid)
+                    VALUES (\(bind: tokenid), \(bind: item["name"]!.stringValue!), \(bind: description), \(bind: Int64(item["userid"]!.stringValue!)!),
+                        NULL, 0, \(bind: status), \(bind: expiresAt), \(bind: context.now), \(bind: Int64(caller.userid)!))
+                    """
+                ).run()
+                ids.append(String(tokenid))
+                // Non-default fields in input order, then tokenid.
+                var details: [(String, String)] = []
+                for (key, value) in item.pairs {
+                    let text = value.scalarText ?? ""
+                    let isDefault = (key == "description" && text.isEmpty) || ((key == "status" || key == "expires_at") && text == "0")
+                    if !isDefault { details.append((key, text)) }
+                }
+                details.append(("tokenid", String(tokenid)))
+                records.append(.init(action: .add, resource: .apiToken, resourceid: String(tokenid),
+                                     resourcename: item["name"]!.stringValue!, details: AuditLog.addDetails("token", details)))
+            }
+            try await AuditLog.write(db, context, records)
+            return ids
+        }
+        return ["tokenids": .array(ids.map { .string($0) })]
+    }
+
+    private func nameTaken(_ db: any SQLDatabase, userid: String, name: String) async throws -> Bool {
+        try await db.raw("SELECT tokenid FROM token WHERE userid = \(bind: Int64(userid)!) AND name = \(bind: name)").first() != nil
+    }
+
+    // MARK: - update
+
+    public func update(_ context: CallContext, _ params: JSON) async throws -> JSON {
+        try refuseGuest(context)
+        let items = try ParamShape.objects(params, Self.updateRule)
+        try ParamShape.checkUnique(items, fields: ["tokenid"])
+        let ids = items.map { $0["tokenid"]!.stringValue! }
+        try await database.transaction { db in
+            let existing = try await visibleTokens(db, context, ids: ids)
+            guard existing.count == Set(ids).count else { throw APIError.noPermissions }
+            var withOwners = items
+            for index in withOwners.indices {
+                withOwners[index]["userid"] = existing[ids[index]]!["userid"]
+            }
+            try ParamShape.checkUnique(withOwners.filter { $0["name"] != nil }, fields: ["userid", "name"])
+            for item in withOwners {
+                let old = existing[item["tokenid"]!.stringValue!]!
+                guard let name = item["name"]?.stringValue, name != old["name"]?.stringValue else { continue }
+                let userid = old["userid"]!.stringValue!
+                if try await nameTaken(db, userid: userid, name: name) {
+                    throw APIError.params("API token \"\(name)\" already exists for userid \"\(userid)\".")
+                }
+            }
+            var records: [AuditLog.Record] = []
+            for item in items {
+                let tokenid = item["tokenid"]!.stringValue!
+                let old = existing[tokenid]!
+                var changes: [(String, new: String, old: String)] = []
+                for (key, value) in item.pairs where key != "tokenid" {
+                    let new = value.scalarText ?? "", previous = old[key]?.stringValue ?? ""
+                    if new != previous { changes.append((key, new, previous)) }
+                }
+                guard !changes.isEmpty else { continue }
+                var sets: [SQLQueryString] = []
+                for change in changes {
+                    if change.0 == "name" || change.0 == "description" {
+                        sets.append("\(ident: change.0) = \(bind: change.new)")
+                    } else {
+                        sets.append("\(ident: change.0) = \(bind: Int64(change.new)!)")
+                    }
+                }
+                try await db.raw("UPDATE token SET " + sets.joined(separator: ", ") + " WHERE tokenid = \(bind: Int64(tokenid)!)").run()
+                records.append(.init(action: .update, resource: .apiToken, resourceid: tokenid,
+                                     resourcename: old["name"]?.stringValue ?? "", details: AuditLog.updateDetails("token", changes)))
+            }
+            try await AuditLog.write(db, context, records)
+        }
+        return ["tokenids": .array(ids.map { .string($0) })]
+    }
+
+    /// The tokens among `ids` that the caller may see (its own, or all for a Super admin), by id.
+    private func visibleTokens(_ db: any SQLDatabase, _ context: CallContext, ids: [String]) async throws -> [String: JSONObject] {
+        var conditions = Conditions()
+        conditions.add(.among("tokenid", ids.compactMap { Int64($0) }))
+        if !context.principal.isSuperAdmin { conditions.add("userid = \(bind: Int64(context.principal.userid)!)") }
+        let rows = try await db.raw("SELECT \(idents: Self.table.columnNames, joinedBy: ", ") FROM token" + conditions.clause).all()
+        var result: [String: JSONObject] = [:]
+        for row in rows {
+            let object = try Self.table.decode(row, columns: Self.table.columnNames)
+            result[object["tokenid"]!.stringValue!] = object
+        }
+        return result
+    }
+
+    // MARK: - delete
+
+    public func delete(_ context: CallContext, _ params: JSON) async throws -> JSON {
+        try refuseGuest(context)
+        let ids = try ParamShape.idList(params)
+        try await database.transaction { db in
+            let existing = try await visibleTokens(db, context, ids: ids)
+            guard existing.count == ids.count else { throw APIError.noPermissions }
+            try await Self.deleteTokens(db, context, ids.map { ($0, existing[$0]!["name"]?.stringValue ?? "") })
+        }
+        return ["tokenids": .array(ids.map { .string($0) })]
+    }
+
+    /// Deletes tokens with one audit DELETE record each (also used when their owner is deleted).
+    static func deleteTokens(_ db: any SQLDatabase, _ context: CallContext, _ tokens: [(tokenid: String, name: String)]) async throws {
+        guard !tokens.isEmpty else { return }
+        try await db.raw("DELETE FROM token WHERE " + .among("tokenid", tokens.compactMap { Int64($0.tokenid) })).run()
+        try await AuditLog.write(db, context, tokens.map {
+            .init(action: .delete, resource: .apiToken, resourceid: $0.tokenid, resourcename: $0.name, details: nil)
+        })
+    }
+
+    // MARK: - generate
+
+    public func generate(_ context: CallContext, _ params: JSON) async throws -> JSON {
+        try refuseGuest(context)
+        let ids = try ParamShape.idList(params)
+        let results = try await database.transaction { db -> [JSON] in
+            let existing = try await visibleTokens(db, context, ids: ids)
+            guard existing.count == ids.count else { throw APIError.noPermissions }
+            var results: [JSON] = []
+            var records: [AuditLog.Record] = []
+            for tokenid in ids {
+                let value = Secrets.newToken()
+                try await db.raw(
+                    """
+                    UPDATE token SET token = \(bind: Secrets.tokenHash(value)), creator_userid = \(bind: Int64(context.principal.userid)!)
+                    WHERE tokenid = \(bind: Int64(tokenid)!)
+                    """
+                ).run()
+                results.append(["tokenid": .string(tokenid), "token": .string(value)])
+                records.append(.init(action: .update, resource: .apiToken, resourceid: tokenid,
+                                     resourcename: existing[tokenid]!["name"]?.stringValue ?? "",
+                                     details: AuditLog.updateDetails("token", [("token", "******", "******")])))
+            }
+            try await AuditLog.write(db, context, records)
+            return results
+        }
+        return .array(results)
+    }
+
+    // MARK: - get
+
+    public func get(_ context: CallContext, _ params: JSON) async throws -> JSON {
+        let object = try Validator.object(params, Self.getRule, path: "/")
+        var conditions = Conditions()
+        if !context.principal.isSuperAdmin { conditions.add("userid = \(bind: Int64(context.principal.userid)!)") }
+        if let ids = object["tokenids"]?.arrayValue { conditions.add(.among("tokenid", ids.compactMap { $0.stringValue.flatMap { Int64($0) } })) }
+        if let ids = object["userids"]?.arrayValue { conditions.add(.among("userid", ids.compactMap { $0.stringValue.flatMap { Int64($0) } })) }
+        if let token = object["token"]?.stringValue { conditions.add("token = \(bind: Secrets.tokenHash(token))") }
+        if case .number(let n)? = object["valid_at"] { conditions.add("expires_at = 0 OR expires_at > \(bind: Int64(n)!)") }
+        if case .number(let n)? = object["expired_at"] { conditions.add("expires_at <> 0 AND expires_at <= \(bind: Int64(n)!)") }
+        let options = GetOptions(object), where_ = conditions
+        return try await database.read { db in try await GetQuery.run(db, Self.table, options, where_) }
+    }
+}

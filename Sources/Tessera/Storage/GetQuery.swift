@@ -1,0 +1,150 @@
+import Foundation
+import SQLKit
+
+/// The common options of every `*.get` method, read from validated parameters.
+struct GetOptions: Sendable {
+    enum Output: Sendable, Equatable {
+        case extend
+        case fields([String])
+    }
+
+    var output: Output = .extend
+    var countOutput = false
+    var preserveKeys = false
+    var sortFields: [String] = []
+    /// One order for all fields (a string) or one per field (a list).
+    var sortOrders: [String] = []
+    var limit: Int?
+    var filter: JSONObject?
+    var search: JSONObject?
+    var searchByAny = false
+    var startSearch = false
+    var searchWildcards = false
+
+    init(_ params: JSONObject) {
+        switch params["output"] {
+        case .array(let items)?: output = .fields(items.compactMap(\.stringValue))
+        case .string(let s)? where s != "extend": output = .fields([])
+        default: output = .extend
+        }
+        countOutput = params["countOutput"].isTrue
+        preserveKeys = params["preservekeys"].isTrue
+        searchByAny = params["searchByAny"].isTrue
+        startSearch = params["startSearch"].isTrue
+        searchWildcards = params["searchWildcardsEnabled"].isTrue
+        switch params["sortfield"] {
+        case .string(let s)?: sortFields = [s]
+        case .array(let items)?: sortFields = items.compactMap(\.stringValue)
+        default: break
+        }
+        switch params["sortorder"] {
+        case .string(let s)?: sortOrders = [s]
+        case .array(let items)?: sortOrders = items.compactMap(\.stringValue)
+        default: break
+        }
+        if case .number(let n)? = params["limit"] { limit = Int(n) }
+        filter = params["filter"]?.objectValue
+        search = params["search"]?.objectValue
+    }
+
+    /// The columns to read: the requested output (or all), plus the primary key for `preservekeys`.
+    func outputColumns(_ table: Table) -> [String] {
+        switch output {
+        case .extend: return table.columnNames
+        case .fields(let fields): return table.columnNames.filter { fields.contains($0) }
+        }
+    }
+}
+
+/// Runs a `get` over one table: filter, search, sort, limit, count and output shaping, the same for
+/// every entity. Permission conditions come from the caller in `conditions`.
+enum GetQuery {
+    static func run(_ db: any SQLDatabase, _ table: Table, _ options: GetOptions, _ conditions: Conditions) async throws -> JSON {
+        var conditions = conditions
+        if let filter = options.filter, let condition = filterCondition(table, filter, any: options.searchByAny) {
+            conditions.add(condition)
+        }
+        if let search = options.search, let condition = searchCondition(search, options) {
+            conditions.add(condition)
+        }
+        if options.countOutput {
+            let row = try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table.name)" + conditions.clause).first()
+            return .string(String(try row?.decode(column: "n", as: Int64.self) ?? 0))
+        }
+        let columns = options.outputColumns(table)
+        var selected = columns
+        if !selected.contains(table.primaryKey) { selected.append(table.primaryKey) }
+        var query: SQLQueryString = "SELECT \(idents: selected, joinedBy: ", ") FROM \(ident: table.name)" + conditions.clause
+        query += orderClause(options, default: table.primaryKey)
+        if let limit = options.limit { query += " LIMIT \(bind: limit)" }
+        let rows = try await db.raw(query).all()
+        var objects: [(String, JSON)] = []
+        for row in rows {
+            let key = String(try row.decode(column: table.primaryKey, as: Int64.self))
+            objects.append((key, .object(try table.decode(row, columns: columns))))
+        }
+        if options.preserveKeys, !objects.isEmpty { return .object(JSONObject(objects)) }
+        return .array(objects.map(\.1))
+    }
+
+    static func orderClause(_ options: GetOptions, default primaryKey: String) -> SQLQueryString {
+        guard !options.sortFields.isEmpty else { return " ORDER BY \(ident: primaryKey)" }
+        let parts: [SQLQueryString] = options.sortFields.enumerated().map { index, field in
+            let order = options.sortOrders.count == 1 ? options.sortOrders[0] : (index < options.sortOrders.count ? options.sortOrders[index] : "ASC")
+            return "\(ident: field) \(unsafeRaw: order == "DESC" ? "DESC" : "ASC")"
+        }
+        return " ORDER BY " + parts.joined(separator: ", ")
+    }
+
+    /// Exact-match filter: values OR-ed within a key, keys AND-ed (OR-ed with `searchByAny`).
+    /// Invalid numbers are dropped; a key left without values matches nothing; id 0 matches NULL.
+    static func filterCondition(_ table: Table, _ filter: JSONObject, any: Bool) -> SQLQueryString? {
+        var parts: [SQLQueryString] = []
+        for (key, value) in filter.pairs {
+            guard let kind = table.kind(of: key) else { continue }
+            let items = value.listElements ?? [value]
+            if value == .null || items.isEmpty { continue }
+            switch kind {
+            case .text:
+                let texts = items.compactMap(\.scalarText)
+                parts.append(.among(key, texts))
+            case .id, .int:
+                let numbers = items.compactMap { item -> Int64? in
+                    guard let text = item.scalarText, let n = Int64(text), !text.hasPrefix("+") else { return nil }
+                    return kind == .id && n < 0 ? nil : n
+                }
+                var condition: SQLQueryString = .among(key, numbers)
+                if kind == .id, numbers.contains(0) { condition = condition + " OR \(ident: key) IS NULL" }
+                parts.append(condition)
+            }
+        }
+        return parts.isEmpty ? nil : .combine(parts, with: any ? "OR" : "AND")
+    }
+
+    /// Case-insensitive LIKE search: `%v%`, `v%` with `startSearch`, `*` as wildcard with `searchWildcardsEnabled`.
+    static func searchCondition(_ search: JSONObject, _ options: GetOptions) -> SQLQueryString? {
+        var fieldParts: [SQLQueryString] = []
+        for (key, value) in search.pairs {
+            let patterns = (value.listElements ?? []).compactMap(\.stringValue)
+            guard !patterns.isEmpty else { continue }
+            let likes: [SQLQueryString] = patterns.map { raw in
+                var pattern = raw.replacingOccurrences(of: "!", with: "!!")
+                    .replacingOccurrences(of: "%", with: "!%")
+                    .replacingOccurrences(of: "_", with: "!_")
+                if options.searchWildcards {
+                    pattern = pattern.replacingOccurrences(of: "*", with: "%")
+                } else {
+                    pattern = (options.startSearch ? "" : "%") + pattern + "%"
+                }
+                return "UPPER(\(ident: key)) LIKE UPPER(\(bind: pattern)) ESCAPE '!'"
+            }
+            fieldParts.append(.combine(likes, with: "OR"))
+        }
+        return fieldParts.isEmpty ? nil : .combine(fieldParts, with: options.searchByAny ? "OR" : "AND")
+    }
+}
+
+extension Optional where Wrapped == JSON {
+    /// True for JSON `true` (flags and booleans after validation).
+    var isTrue: Bool { self == .bool(true) }
+}

@@ -1,0 +1,72 @@
+import SQLKit
+
+/// How a column is stored and how `get` methods print it (every value as a string, NULL as "0").
+enum ColumnKind: Sendable {
+    case id
+    case int
+    case text
+
+    var isNumeric: Bool { self != .text }
+}
+
+/// The readable columns of a table, in the order `output: "extend"` returns them.
+struct Table: Sendable {
+    let name: String
+    let primaryKey: String
+    let columns: [(name: String, kind: ColumnKind)]
+
+    var columnNames: [String] { columns.map(\.name) }
+
+    func kind(of column: String) -> ColumnKind? { columns.first { $0.name == column }?.kind }
+
+    /// Reads the given columns of a row as the API prints them.
+    func decode(_ row: any SQLRow, columns wanted: [String]) throws -> JSONObject {
+        var object = JSONObject()
+        for column in wanted {
+            switch kind(of: column) ?? .text {
+            case .id, .int:
+                object[column] = .string(String(try row.decode(column: column, as: Int64?.self) ?? 0))
+            case .text:
+                object[column] = .string(try row.decode(column: column, as: String?.self) ?? "")
+            }
+        }
+        return object
+    }
+}
+
+/// A WHERE clause under construction; parts are joined with AND.
+struct Conditions: Sendable {
+    private(set) var parts: [SQLQueryString] = []
+
+    mutating func add(_ condition: SQLQueryString) { parts.append(condition) }
+
+    /// A condition that no row satisfies.
+    static let never: SQLQueryString = "1 = 0"
+
+    var clause: SQLQueryString {
+        parts.isEmpty ? "" : " WHERE " + parts.map { "(" + $0 + ")" }.joined(separator: " AND ")
+    }
+}
+
+extension SQLQueryString {
+    /// `column IN (…)` over ids or values; an empty list matches nothing.
+    static func among(_ column: String, _ values: [any Encodable & Sendable]) -> SQLQueryString {
+        values.isEmpty ? Conditions.never : "\(ident: column) IN (\(binds: values))"
+    }
+
+    /// Joins conditions with a boolean operator, each in parentheses.
+    static func combine(_ parts: [SQLQueryString], with op: String) -> SQLQueryString {
+        parts.count == 1 ? parts[0] : parts.map { "(" + $0 + ")" }.joined(separator: " \(op) ")
+    }
+}
+
+extension Array where Element == SQLQueryString {
+    func joined(separator: String) -> SQLQueryString {
+        var result: SQLQueryString = ""
+        for (index, part) in enumerated() {
+            if index > 0 { result += SQLQueryString(separator) }
+            result += part
+        }
+        return result
+    }
+}

@@ -1,0 +1,67 @@
+import SQLKit
+
+/// Reads of users, their groups and roles needed by authentication and the user methods.
+enum UserRepository {
+    static let table = Table(
+        name: "users", primaryKey: "userid",
+        columns: [
+            ("userid", .id), ("username", .text), ("name", .text), ("surname", .text), ("url", .text),
+            ("autologin", .int), ("autologout", .text), ("lang", .text), ("refresh", .text), ("theme", .text),
+            ("attempt_failed", .int), ("attempt_ip", .text), ("attempt_clock", .int), ("rows_per_page", .int),
+            ("timezone", .text), ("roleid", .id),
+        ])
+
+    static func account(_ db: any SQLDatabase, userid: String) async throws -> UserAccount? {
+        try await account(db, where: "u.userid = \(bind: Int64(userid) ?? -1)")
+    }
+
+    /// Exact, case-sensitive username match.
+    static func account(_ db: any SQLDatabase, username: String) async throws -> UserAccount? {
+        try await account(db, where: "u.username = \(bind: username)")
+    }
+
+    private static func account(_ db: any SQLDatabase, where condition: SQLQueryString) async throws -> UserAccount? {
+        let columns = table.columnNames.map { "u." + $0 }.joined(separator: ", ")
+        let query: SQLQueryString =
+            """
+            SELECT \(unsafeRaw: columns), u.passwd, r.type AS role_type,
+                (SELECT COALESCE(MAX(g.users_status), 0) FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid WHERE ug.userid = u.userid) AS group_status,
+                (SELECT COALESCE(MAX(g.gui_access), 0) FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid WHERE ug.userid = u.userid) AS group_gui,
+                (SELECT COALESCE(MAX(g.debug_mode), 0) FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid WHERE ug.userid = u.userid) AS group_debug
+            FROM users u LEFT JOIN role r ON r.roleid = u.roleid WHERE
+            """ + " " + condition
+        guard let row = try await db.raw(query).first() else { return nil }
+        return UserAccount(
+            fields: try table.decode(row, columns: table.columnNames),
+            passwordHash: try row.decode(column: "passwd", as: String.self),
+            roleType: try row.decode(column: "role_type", as: Int?.self) ?? 0,
+            usersStatus: try row.decode(column: "group_status", as: Int.self),
+            guiAccess: try row.decode(column: "group_gui", as: Int.self),
+            debugMode: try row.decode(column: "group_debug", as: Int.self))
+    }
+
+    static func exists(_ db: any SQLDatabase, userid: String) async throws -> Bool {
+        try await db.raw("SELECT 1 AS x FROM users WHERE userid = \(bind: Int64(userid) ?? -1)").first() != nil
+    }
+}
+
+/// Reads of role rules.
+enum RoleRepository {
+    static func rules(_ db: any SQLDatabase, roleid: String) async throws -> RoleRules {
+        let rows = try await db.raw(
+            "SELECT name, value_int, value_str FROM role_rule WHERE roleid = \(bind: Int64(roleid) ?? -1) ORDER BY role_ruleid"
+        ).all()
+        var rules = RoleRules()
+        var methods: [(Int, String)] = []
+        for row in rows {
+            let name = try row.decode(column: "name", as: String.self)
+            if name.hasPrefix("api.method.") {
+                methods.append((Int(name.dropFirst("api.method.".count)) ?? 0, try row.decode(column: "value_str", as: String.self)))
+            } else {
+                rules.ints[name] = try row.decode(column: "value_int", as: Int.self)
+            }
+        }
+        rules.apiMethods = methods.sorted { $0.0 < $1.0 }.map(\.1)
+        return rules
+    }
+}
