@@ -19,6 +19,29 @@ extension MethodTable {
         table.add("user", "login", .anonymous) { try await sessions.login($0.params, ip: $0.ip, recordsetid: $0.recordsetid) }
         table.add("user", "logout", .authenticated(minType: .user)) { try await sessions.logout($0.caller, $0.params) }
         table.add("user", "checkAuthentication", .anonymous) { try await sessions.checkAuthentication($0.params, ip: $0.ip) }
+        let users = services.users
+        table.add("user", "get", .authenticated(minType: .user)) { try await users.get($0.caller, $0.params) }
+        table.add("user", "create", .authenticated(minType: .superAdmin)) { try await users.create($0.caller, $0.params) }
+        table.add("user", "update", .authenticated(minType: .user)) { try await users.update($0.caller, $0.params) }
+        table.add("user", "delete", .authenticated(minType: .superAdmin)) { try await users.delete($0.caller, $0.params) }
+        table.add("user", "unblock", .authenticated(minType: .superAdmin)) { try await users.unblock($0.caller, $0.params) }
+
+        let groups = services.userGroups
+        table.add("usergroup", "get", .authenticated(minType: .user)) { try await groups.get($0.caller, $0.params) }
+        table.add("usergroup", "create", .authenticated(minType: .superAdmin)) { try await groups.create($0.caller, $0.params) }
+        table.add("usergroup", "update", .authenticated(minType: .superAdmin)) { try await groups.update($0.caller, $0.params) }
+        table.add("usergroup", "delete", .authenticated(minType: .superAdmin)) { try await groups.delete($0.caller, $0.params) }
+
+        let roles = services.roles
+        table.add("role", "get", .authenticated(minType: .user)) { try await roles.get($0.caller, $0.params) }
+        table.add("role", "create", .authenticated(minType: .superAdmin)) { try await roles.create($0.caller, $0.params) }
+        table.add("role", "update", .authenticated(minType: .superAdmin)) { try await roles.update($0.caller, $0.params) }
+        table.add("role", "delete", .authenticated(minType: .superAdmin)) { try await roles.delete($0.caller, $0.params) }
+
+        let settings = services.settings, auditLog = services.auditLog
+        table.add("settings", "get", .authenticated(minType: .user)) { try await settings.settings($0.params) }
+        table.add("authentication", "get", .authenticated(minType: .superAdmin)) { try await settings.authentication($0.params) }
+        table.add("auditlog", "get", .authenticated(minType: .superAdmin)) { try await auditLog.get($0.caller, $0.params) }
         return table
     }
 }

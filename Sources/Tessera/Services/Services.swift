@@ -7,6 +7,11 @@ public struct Services: Sendable {
     public let authenticator: Authenticator
     public let tokens: TokenService
     public let sessions: SessionService
+    public let users: UserService
+    public let userGroups: UserGroupService
+    public let roles: RoleService
+    public let settings: SettingsService
+    public let auditLog: AuditLogService
 
     public init(database: any Database, clock: UnixTime = .system, apiVersion: String = "7.0.0") {
         self.database = database
@@ -15,6 +20,11 @@ public struct Services: Sendable {
         self.authenticator = Authenticator(database: database, clock: clock)
         self.tokens = TokenService(database: database)
         self.sessions = SessionService(database: database, authenticator: authenticator, clock: clock)
+        self.users = UserService(database: database)
+        self.userGroups = UserGroupService(database: database)
+        self.roles = RoleService(database: database)
+        self.settings = SettingsService(database: database)
+        self.auditLog = AuditLogService(database: database)
     }
 
     /// A request context for `principal` at the current time.

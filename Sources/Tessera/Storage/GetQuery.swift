@@ -60,16 +60,30 @@ struct GetOptions: Sendable {
 /// every entity. Permission conditions come from the caller in `conditions`.
 enum GetQuery {
     static func run(_ db: any SQLDatabase, _ table: Table, _ options: GetOptions, _ conditions: Conditions) async throws -> JSON {
+        switch try await rows(db, table, options, conditions) {
+        case .count(let count): return .string(String(count))
+        case .rows(let rows): return shape(rows, options)
+        }
+    }
+
+    /// What a get query found: a count (`countOutput`) or the rows keyed by primary key.
+    enum Found {
+        case count(Int64)
+        case rows([(key: String, object: JSONObject)])
+    }
+
+    /// Runs the query without shaping the result, for services that add related objects to each row.
+    static func rows(_ db: any SQLDatabase, _ table: Table, _ options: GetOptions, _ conditions: Conditions) async throws -> Found {
         var conditions = conditions
         if let filter = options.filter, let condition = filterCondition(table, filter, any: options.searchByAny) {
             conditions.add(condition)
         }
-        if let search = options.search, let condition = searchCondition(search, options) {
+        if let search = options.search, let condition = searchCondition(table, search, options) {
             conditions.add(condition)
         }
         if options.countOutput {
             let row = try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table.name)" + conditions.clause).first()
-            return .string(String(try row?.decode(column: "n", as: Int64.self) ?? 0))
+            return .count(try row?.decode(column: "n", as: Int64.self) ?? 0)
         }
         let columns = options.outputColumns(table)
         var selected = columns
@@ -77,14 +91,17 @@ enum GetQuery {
         var query: SQLQueryString = "SELECT \(idents: selected, joinedBy: ", ") FROM \(ident: table.name)" + conditions.clause
         query += orderClause(options, default: table.primaryKey)
         if let limit = options.limit { query += " LIMIT \(bind: limit)" }
-        let rows = try await db.raw(query).all()
-        var objects: [(String, JSON)] = []
-        for row in rows {
-            let key = String(try row.decode(column: table.primaryKey, as: Int64.self))
-            objects.append((key, .object(try table.decode(row, columns: columns))))
+        var found: [(key: String, object: JSONObject)] = []
+        for row in try await db.raw(query).all() {
+            found.append((try table.key(of: row), try table.decode(row, columns: columns)))
         }
-        if options.preserveKeys, !objects.isEmpty { return .object(JSONObject(objects)) }
-        return .array(objects.map(\.1))
+        return .rows(found)
+    }
+
+    /// A list, or an object keyed by primary key with `preservekeys` (an empty result is `[]` either way).
+    static func shape(_ rows: [(key: String, object: JSONObject)], _ options: GetOptions) -> JSON {
+        if options.preserveKeys, !rows.isEmpty { return .object(JSONObject(rows.map { ($0.key, .object($0.object)) })) }
+        return .array(rows.map { .object($0.object) })
     }
 
     static func orderClause(_ options: GetOptions, default primaryKey: String) -> SQLQueryString {
@@ -122,10 +139,10 @@ enum GetQuery {
     }
 
     /// Case-insensitive LIKE search: `%v%`, `v%` with `startSearch`, `*` as wildcard with `searchWildcardsEnabled`.
-    static func searchCondition(_ search: JSONObject, _ options: GetOptions) -> SQLQueryString? {
+    static func searchCondition(_ table: Table, _ search: JSONObject, _ options: GetOptions) -> SQLQueryString? {
         var fieldParts: [SQLQueryString] = []
-        for (key, value) in search.pairs {
-            let patterns = (value.listElements ?? []).compactMap(\.stringValue)
+        for (key, value) in search.pairs where table.kind(of: key) == .text {
+            let patterns = (value.listElements ?? []).compactMap(\.scalarText)
             guard !patterns.isEmpty else { continue }
             let likes: [SQLQueryString] = patterns.map { raw in
                 var pattern = raw.replacingOccurrences(of: "!", with: "!!")
@@ -147,4 +164,56 @@ enum GetQuery {
 extension Optional where Wrapped == JSON {
     /// True for JSON `true` (flags and booleans after validation).
     var isTrue: Bool { self == .bool(true) }
+}
+
+extension GetOptions {
+    /// Options of the legacy `get` methods (`user.get`, `usergroup.get`; users spec §0.2): unknown keys
+    /// and output names are ignored, the primary key is always returned, only sorting is checked.
+    static func legacy(_ params: JSON, table: Table, sortable: [String], aliases: [String: String] = [:]) throws(APIError) -> (GetOptions, JSONObject) {
+        let object = (try? Validator.plainObject(params, path: "/")) ?? JSONObject()
+        var options = GetOptions(JSONObject())
+        func truthy(_ key: String) -> Bool {
+            guard let value = object[key] else { return false }
+            return value != .null && value != .bool(false)
+        }
+        switch object["output"] {
+        case nil, .string("extend")?: options.output = .extend
+        case .array(let items)?: options.output = .fields(Self.legacyFields(items, table, aliases))
+        case .object(let items)?: options.output = .fields(Self.legacyFields(items.values, table, aliases))
+        default: options.output = .fields([table.primaryKey])
+        }
+        options.countOutput = truthy("countOutput")
+        options.preserveKeys = truthy("preservekeys")
+        options.searchByAny = truthy("searchByAny")
+        options.startSearch = truthy("startSearch")
+        options.searchWildcards = truthy("searchWildcardsEnabled")
+        let fields: [JSON]
+        switch object["sortfield"] {
+        case .string(let s)?: fields = [.string(s)]
+        case .array(let items)?: fields = items
+        default: fields = []
+        }
+        for field in fields {
+            let name = field.scalarText ?? ""
+            guard sortable.contains(name) else { throw APIError.application("Sorting by field \"\(name)\" not allowed.") }
+            options.sortFields.append(aliases[name] ?? name)
+        }
+        switch object["sortorder"] {
+        case .string(let s)?: options.sortOrders = [s == "DESC" ? "DESC" : "ASC"]
+        case .array(let items)?: options.sortOrders = items.map { $0.stringValue == "DESC" ? "DESC" : "ASC" }
+        default: break
+        }
+        if let text = object["limit"]?.scalarText, let limit = Int(text), limit > 0 { options.limit = limit }
+        if case .object(let filter)? = object["filter"] { options.filter = filter }
+        if case .object(let search)? = object["search"] {
+            options.search = JSONObject(search.pairs.map { ($0.0, .array($0.1.listElements ?? [$0.1])) })
+        }
+        return (options, object)
+    }
+
+    /// Known names of an output list, in table order, primary key first.
+    private static func legacyFields(_ items: [JSON], _ table: Table, _ aliases: [String: String]) -> [String] {
+        let names = Set(items.compactMap { $0.stringValue.map { aliases[$0] ?? $0 } })
+        return [table.primaryKey] + table.columnNames.filter { names.contains($0) && $0 != table.primaryKey }
+    }
 }

@@ -1,6 +1,6 @@
 import SQLKit
 
-/// How a column is stored and how `get` methods print it (every value as a string, NULL as "0").
+/// How a column is stored and how `get` methods print it (every value as a string, NULL as "0", as Zabbix's read layer does).
 enum ColumnKind: Sendable {
     case id
     case int
@@ -19,6 +19,13 @@ struct Table: Sendable {
 
     func kind(of column: String) -> ColumnKind? { columns.first { $0.name == column }?.kind }
 
+    /// The primary key of a row as a string.
+    func key(of row: any SQLRow) throws -> String {
+        kind(of: primaryKey) == .text
+            ? try row.decode(column: primaryKey, as: String.self)
+            : String(try row.decode(column: primaryKey, as: Int64.self))
+    }
+
     /// Reads the given columns of a row as the API prints them.
     func decode(_ row: any SQLRow, columns wanted: [String]) throws -> JSONObject {
         var object = JSONObject()
@@ -27,7 +34,7 @@ struct Table: Sendable {
             case .id, .int:
                 object[column] = .string(String(try row.decode(column: column, as: Int64?.self) ?? 0))
             case .text:
-                object[column] = .string(try row.decode(column: column, as: String?.self) ?? "")
+                object[column] = .string(try row.decode(column: column, as: String?.self) ?? "0")
             }
         }
         return object
@@ -49,9 +56,10 @@ struct Conditions: Sendable {
 }
 
 extension SQLQueryString {
-    /// `column IN (…)` over ids or values; an empty list matches nothing.
+    /// `column IN (…)` over ids or values; an empty list matches nothing. `column` is a name from
+    /// the code (or a key already checked against a `Table`), never caller input.
     static func among(_ column: String, _ values: [any Encodable & Sendable]) -> SQLQueryString {
-        values.isEmpty ? Conditions.never : "\(ident: column) IN (\(binds: values))"
+        values.isEmpty ? Conditions.never : "\(unsafeRaw: column) IN (\(binds: values))"
     }
 
     /// Joins conditions with a boolean operator, each in parentheses.

@@ -28,8 +28,9 @@ enum ParamShape {
     }
 
     /// Validates create/update items against an object rule (paths `/1`, `/2`, …).
-    static func objects(_ params: JSON, _ rule: ObjectRule) throws(APIError) -> [JSONObject] {
-        let list = items(params)
+    static func objects(_ params: JSON, _ rule: ObjectRule, wrapEmpty: Bool = false) throws(APIError) -> [JSONObject] {
+        var list = items(params)
+        if wrapEmpty, params == .object(JSONObject()) { list = [params] }
         if list.isEmpty { throw .invalid("/", "cannot be empty") }
         var result: [JSONObject] = []
         for (index, item) in list.enumerated() {
@@ -39,7 +40,7 @@ enum ParamShape {
     }
 
     /// In-request uniqueness of a tuple of fields: `Invalid parameter "/2": value (a, b)=(x, y) already exists.`
-    static func checkUnique(_ objects: [JSONObject], fields: [String]) throws(APIError) {
+    static func checkUnique(_ objects: [JSONObject], fields: [String], path: String = "/") throws(APIError) {
         var seen = Set<[String]>()
         for (index, object) in objects.enumerated() {
             let values = fields.map { object[$0]?.scalarText }
@@ -47,7 +48,7 @@ enum ParamShape {
             let key = values.map { $0! }
             if !seen.insert(key).inserted {
                 throw .invalid(
-                    "/\(index + 1)",
+                    Validator.path(path, String(index + 1)),
                     "value (\(fields.joined(separator: ", ")))=(\(key.joined(separator: ", "))) already exists")
             }
         }

@@ -4,25 +4,35 @@
 public indirect enum Rule: Sendable {
     /// A UTF-8 string; `maxLength` counts characters; `oneOf` limits the accepted values.
     case string(maxLength: Int? = nil, notEmpty: Bool = false, oneOf: [String]? = nil, nullable: Bool = false)
+    /// A string of exactly this many characters (`must be 25 characters long`).
+    case fixedLengthString(Int)
     /// A database id: a non-negative integer or a string of digits, normalised to its decimal string.
     case id(nullable: Bool = false)
     /// A 32-bit integer (or a string holding one), optionally limited to `allowed`.
     case int32(allowed: IntSet? = nil, nullable: Bool = false)
     /// `true` or `false`.
     case boolean
-    /// `true`/`false`, where `null` counts as not set.
+    /// A switch: set by any value except `null` and `false`.
     case flag
     /// An object with the given fields.
     case object(ObjectRule, nullable: Bool = false)
     /// A list of values of one rule; a scalar is wrapped when `normalize` is set.
     case list(Rule, notEmpty: Bool = false, unique: Bool = false, normalize: Bool = false, nullable: Bool = false)
+    /// A list of objects, unique by the given fields (`value (usrgrpid)=(7) already exists`).
+    case objects(ObjectRule, notEmpty: Bool = false, uniqueBy: [String] = [])
+    /// A Zabbix time unit ("30s", "15m", "0") whose seconds lie in `allowed`.
+    case timeUnit(allowed: IntSet)
+    /// A URL whose scheme, if any, is an accepted one.
+    case url(maxLength: Int)
+    /// `default` or an IANA time zone name.
+    case timezone
     /// `"extend"` or a list of the given field names.
     case output([String])
     /// `"ASC"`/`"DESC"` or a list of them.
     case sortOrder
-    /// An object of filter values: keys from the list, each value a scalar or a list of scalars.
+    /// An object of exact-match values: keys from the list, each value a string, a number or a list of them.
     case filter([String])
-    /// An object of search strings: keys from the list, each value a string or a list of strings.
+    /// An object of search patterns, shaped like `filter`.
     case search([String])
     /// Anything is accepted unchanged.
     case any

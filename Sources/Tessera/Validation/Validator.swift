@@ -1,3 +1,5 @@
+import Foundation
+
 /// Applies a `Rule` to a JSON value and returns the value normalised (ids as decimal strings,
 /// integers as numbers, scalars wrapped into lists where the rule says so).
 public enum Validator {
@@ -24,6 +26,10 @@ public enum Validator {
             if notEmpty, s.isEmpty { throw .invalid(path, "cannot be empty") }
             if let maxLength, s.unicodeScalars.count > maxLength { throw .invalid(path, "value is too long") }
             return value
+        case .fixedLengthString(let exactLength):
+            guard case .string(let s) = value else { throw .invalid(path, "a character string is expected") }
+            guard s.unicodeScalars.count == exactLength else { throw .invalid(path, "must be \(exactLength) characters long") }
+            return value
         case .id(let nullable):
             if value == .null, nullable { return value }
             return .string(try id(value, path: path))
@@ -38,9 +44,8 @@ public enum Validator {
             guard case .bool = value else { throw .invalid(path, "a boolean is expected") }
             return value
         case .flag:
-            if value == .null { return .bool(false) }
-            guard case .bool = value else { throw .invalid(path, "a boolean is expected") }
-            return value
+            // Any value sets a flag except null and false.
+            return .bool(value != .null && value != .bool(false))
         case .object(let objectRule, let nullable):
             if value == .null, nullable { return value }
             return .object(try object(value, objectRule, path: path))
@@ -49,7 +54,10 @@ public enum Validator {
             var items: [JSON]
             if let list = value.listElements {
                 items = list
-            } else if normalize, value.isScalar {
+            } else if case .object(let object) = value {
+                items = object.values
+            } else if normalize, itemRule.acceptsType(of: value) {
+                // A lone value of the item's type is read as a one-item list.
                 items = [value]
             } else {
                 throw .invalid(path, "an array is expected")
@@ -60,35 +68,75 @@ public enum Validator {
             }
             if unique { try checkUnique(items, path: path) }
             return .array(items)
+        case .objects(let objectRule, let notEmpty, let uniqueBy):
+            guard value.listElements != nil || value.objectValue != nil else { throw .invalid(path, "an array is expected") }
+            let items = try plainObject(value, path: path).values
+            if notEmpty, items.isEmpty { throw .invalid(path, "cannot be empty") }
+            var objects: [JSONObject] = []
+            for (index, item) in items.enumerated() {
+                objects.append(try object(item, objectRule, path: Self.path(path, String(index + 1))))
+            }
+            if !uniqueBy.isEmpty { try ParamShape.checkUnique(objects, fields: uniqueBy, path: path) }
+            return .array(objects.map { .object($0) })
+        case .timeUnit(let allowed):
+            guard case .string(let text) = value else { throw .invalid(path, "a character string is expected") }
+            guard let seconds = TimeUnit.seconds(text) else { throw .invalid(path, "a time unit is expected") }
+            guard allowed.contains(Int64(seconds)) else { throw .invalid(path, "value must be one of \(allowed.description)") }
+            return value
+        case .url(let maxLength):
+            guard case .string(let text) = value else { throw .invalid(path, "a character string is expected") }
+            if text.unicodeScalars.count > maxLength { throw .invalid(path, "value is too long") }
+            guard URLCheck.isAcceptable(text) else { throw .invalid(path, "unacceptable URL") }
+            return value
+        case .timezone:
+            guard case .string(let text) = value else { throw .invalid(path, "a character string is expected") }
+            guard text == "default" || TimeZone(identifier: text) != nil, !text.isEmpty else {
+                throw .invalid(path, "value must be one of \"default\", " + TimeZone.knownTimeZoneIdentifiers.map { "\"\($0)\"" }.joined(separator: ", "))
+            }
+            return value
         case .output(let fields):
             if case .string(let s) = value {
                 guard s == "extend" else { throw .invalid(path, "value must be \"extend\"") }
                 return value
             }
-            return try validate(value, .list(.string(oneOf: fields)), path: path)
+            guard value.listElements != nil || value.objectValue != nil else {
+                throw .invalid(path, "an array or a character string is expected")
+            }
+            return try validate(.array(try plainObject(value, path: path).values), .list(.string(oneOf: fields), unique: true), path: path)
         case .sortOrder:
             let order = Rule.string(oneOf: ["ASC", "DESC"])
             if case .string = value { return try validate(value, order, path: path) }
-            if value == .null { return value }
-            guard value.listElements != nil else {
-                throw .invalid(path, "value must be one of \"ASC\", \"DESC\"")
+            guard value.listElements != nil || value.objectValue != nil else {
+                throw .invalid(path, "an array or a character string is expected")
             }
-            return try validate(value, .list(order), path: path)
-        case .filter(let keys):
-            if value == .null { return value }
-            let object = try plainObject(value, path: path)
-            for key in object.keys where !keys.contains(key) { throw .invalid(path, "unexpected parameter \"\(key)\"") }
-            return .object(object)
-        case .search(let keys):
+            return try validate(.array(try plainObject(value, path: path).values), .list(order), path: path)
+        case .filter(let keys), .search(let keys):
             if value == .null { return value }
             let object = try plainObject(value, path: path)
             var result = JSONObject()
             for (key, member) in object.pairs {
                 guard keys.contains(key) else { throw .invalid(path, "unexpected parameter \"\(key)\"") }
-                result[key] = try validate(
-                    member, .list(.string(), normalize: true, nullable: true), path: Self.path(path, key))
+                result[key] = try matchValues(member, path: Self.path(path, key))
             }
             return .object(result)
+        }
+    }
+
+    /// A filter or search value: null (ignored), a string or number, or a list of strings and numbers.
+    static func matchValues(_ value: JSON, path: String) throws(APIError) -> JSON {
+        switch value {
+        case .null: return value
+        case .string, .number: return .array([value])
+        case .bool: throw .invalid(path, "an array is expected")
+        default:
+            let items = try plainObject(value, path: path).values
+            for (index, item) in items.enumerated() {
+                switch item {
+                case .string, .number: continue
+                default: throw .invalid(Self.path(path, String(index + 1)), "a character string, integer or floating point value is expected")
+                }
+            }
+            return .array(items)
         }
     }
 
@@ -172,6 +220,22 @@ public enum Validator {
             throw .invalid(path, "a number is too large")
         }
         return number
+    }
+}
+
+extension Rule {
+    /// Whether `value` has the JSON type this rule reads (before range or format checks): a string for
+    /// string rules, an integer or a digit string for id and integer rules.
+    func acceptsType(of value: JSON) -> Bool {
+        switch (self, value) {
+        case (.string, .string): return true
+        case (.fixedLengthString(let length), .string(let s)): return s.unicodeScalars.count == length
+        case (.id, .string(let s)), (.int32, .string(let s)):
+            let body = s.hasPrefix("-") ? s.dropFirst() : Substring(s)
+            return !body.isEmpty && body.allSatisfy(\.isASCII) && body.allSatisfy(\.isNumber)
+        case (.id, .number), (.int32, .number): return value.isIntegerLiteral
+        default: return false
+        }
     }
 }
 
