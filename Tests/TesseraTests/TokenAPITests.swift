@@ -135,8 +135,8 @@ struct TokenAPITests {
             try await check(["tokenid": "99"], "No permissions to referred object or it does not exist!", code: -32500)
             try await check([["tokenid": "1", "name": "same"], ["tokenid": "2", "name": "same"]], #"Invalid parameter "/2": value (userid, name)=(1, same) already exists."#)
             try await check(["tokenid": "1", "name": "b"], #"API token "b" already exists for userid "1"."#)
-            // Swapping two names fails: the check sees the rows being renamed.
-            try await check([["tokenid": "1", "name": "b"], ["tokenid": "2", "name": "a"]], #"API token "b" already exists for userid "1"."#)
+            // Swapping two names fails: the check sees the rows being renamed and names the first one (as Zabbix).
+            try await check([["tokenid": "1", "name": "b"], ["tokenid": "2", "name": "a"]], #"API token "a" already exists for userid "1"."#)
             #expect(try await h.call("token.update", [["tokenid": "1", "name": "a2", "status": "1"], ["tokenid": "3", "name": "b"]], auth: s)
                 == success(["tokenids": ["1", "3"]]))
             #expect(try await h.result("token.get", ["output": ["name", "status"], "sortfield": "tokenid"], auth: s)

@@ -47,7 +47,19 @@ struct RuleSet: Sendable {
     }
 
     /// Applies the given `rules` parameter; omitted keys keep their values, ui/actions entries merge by name.
-    mutating func merge(_ rules: JSONObject) {
+    /// On an update (`existingType` set) the elements not named keep their effective status even when
+    /// the default access changes, so they are first written out explicitly.
+    mutating func merge(_ rules: JSONObject, existingType: Int? = nil) {
+        if let type = existingType {
+            if rules["ui"] != nil || rules["ui.default_access"] != nil {
+                let current = Dictionary(uiStatuses(type: type), uniquingKeysWith: { a, _ in a })
+                ui = RoleCatalog.uiElements(type: type).map { ($0, current[$0]!) }
+            }
+            if rules["actions"] != nil || rules["actions.default_access"] != nil {
+                let current = Dictionary(actionStatuses(type: type), uniquingKeysWith: { a, _ in a })
+                actions = RoleCatalog.actions(type: type).map { ($0, current[$0]!) }
+            }
+        }
         func int(_ key: String) -> Int? { rules[key]?.scalarText.flatMap { Int($0) } }
         func entries(_ key: String) -> [(String, Int)] {
             (rules[key]?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0["status"]?.scalarText.flatMap { Int($0) } ?? 1) }

@@ -190,7 +190,7 @@ public struct RoleService: Sendable {
                 if case .object(let given)? = item["rules"] {
                     let stored = try await Self.storedRules(db, roleid: item["roleid"]!.stringValue!)
                     var rules = RuleSet(rows: stored.map(\.row))
-                    rules.merge(given)
+                    rules.merge(given, existingType: Int(role["type"]!.stringValue!)!)
                     try Self.checkRules(given, rules, roleName: storedName, type: type)
                     try await Self.storeRules(db, roleid: item["roleid"]!.stringValue!, rules.rows(), existing: stored)
                 }

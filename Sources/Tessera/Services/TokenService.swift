@@ -74,12 +74,7 @@ public struct TokenService: Sendable {
                     throw APIError.params("User with ID \"\(userid)\" is not available.")
                 }
             }
-            for item in tokens {
-                let userid = item["userid"]!.stringValue!, name = item["name"]!.stringValue!
-                if try await nameTaken(db, userid: userid, name: name) {
-                    throw APIError.params("API token \"\(name)\" already exists for userid \"\(userid)\".")
-                }
-            }
+            try await Self.checkNamesFree(db, tokens.map { ($0["userid"]!.stringValue!, $0["name"]!.stringValue!) })
             let first = try await IDAllocator.reserve(db, table: "token", field: "tokenid", count: tokens.count)
             var ids: [String] = []
             var records: [AuditLog.Record] = []
@@ -113,8 +108,16 @@ public struct TokenService: Sendable {
         return ["tokenids": .array(ids.map { .string($0) })]
     }
 
-    private func nameTaken(_ db: any SQLDatabase, userid: String, name: String) async throws -> Bool {
-        try await db.raw("SELECT tokenid FROM token WHERE userid = \(bind: Int64(userid)!) AND name = \(bind: name)").first() != nil
+    /// Refuses names a user already has, naming the first existing token that clashes (the whole
+    /// set is looked up at once, so renaming two tokens to each other's names fails too).
+    private static func checkNamesFree(_ db: any SQLDatabase, _ pairs: [(userid: String, name: String)]) async throws {
+        guard !pairs.isEmpty else { return }
+        let matches: [SQLQueryString] = pairs.map { "(userid = \(bind: Int64($0.userid)!) AND name = \(bind: $0.name))" }
+        let query: SQLQueryString = "SELECT userid, name FROM token WHERE " + matches.joined(separator: " OR ") + " ORDER BY tokenid LIMIT 1"
+        if let row = try await db.raw(query).first() {
+            let name = try row.decode(column: "name", as: String.self), userid = try row.decode(column: "userid", as: Int64.self)
+            throw APIError.params("API token \"\(name)\" already exists for userid \"\(userid)\".")
+        }
     }
 
     // MARK: - update
@@ -132,14 +135,11 @@ public struct TokenService: Sendable {
                 withOwners[index]["userid"] = existing[ids[index]]!["userid"]
             }
             try ParamShape.checkUnique(withOwners.filter { $0["name"] != nil }, fields: ["userid", "name"])
-            for item in withOwners {
+            try await Self.checkNamesFree(db, withOwners.compactMap { item in
                 let old = existing[item["tokenid"]!.stringValue!]!
-                guard let name = item["name"]?.stringValue, name != old["name"]?.stringValue else { continue }
-                let userid = old["userid"]!.stringValue!
-                if try await nameTaken(db, userid: userid, name: name) {
-                    throw APIError.params("API token \"\(name)\" already exists for userid \"\(userid)\".")
-                }
-            }
+                guard let name = item["name"]?.stringValue, name != old["name"]?.stringValue else { return nil }
+                return (old["userid"]!.stringValue!, name)
+            })
             var records: [AuditLog.Record] = []
             for item in items {
                 let tokenid = item["tokenid"]!.stringValue!

@@ -48,7 +48,7 @@ final class Harness: Sendable {
         self.cleanup = cleanup
     }
 
-    static func make(_ engine: Engine, apiVersion: String = "7.0.0") async throws -> Harness {
+    static func make(_ engine: Engine, apiVersion: String = "7.0.0", adminPassword: String = Harness.adminPassword) async throws -> Harness {
         let clock = ManualClock()
         switch engine {
         case .sqlite:
@@ -77,8 +77,10 @@ final class Harness: Sendable {
     }
 
     /// Runs `body` with a fresh harness and closes it afterwards.
-    static func with(_ engine: Engine, apiVersion: String = "7.0.0", _ body: (Harness) async throws -> Void) async throws {
-        let harness = try await make(engine, apiVersion: apiVersion)
+    static func with(
+        _ engine: Engine, apiVersion: String = "7.0.0", adminPassword: String = Harness.adminPassword, _ body: (Harness) async throws -> Void
+    ) async throws {
+        let harness = try await make(engine, apiVersion: apiVersion, adminPassword: adminPassword)
         do {
             try await body(harness)
             await harness.cleanup()
