@@ -18,7 +18,7 @@ public final class PostgresStore: Database {
     }
 
     /// Connects to a `postgres://user:password@host:port/database` URL.
-    public static func connect(url: String, logger: Logger) throws -> PostgresStore {
+    public static func connect(url: String, maximumConnections: Int = 16, logger: Logger) throws -> PostgresStore {
         guard let components = URLComponents(string: url),
             components.scheme == "postgres" || components.scheme == "postgresql",
             let host = components.host, !host.isEmpty
@@ -34,7 +34,7 @@ public final class PostgresStore: Database {
             database: database.isEmpty ? nil : database,
             tls: .disable
         )
-        configuration.options.maximumConnections = 16
+        configuration.options.maximumConnections = maximumConnections
         return PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
     }
 

@@ -63,10 +63,10 @@ final class Harness: Sendable {
         case .postgres:
             let base = ProcessInfo.processInfo.environment["TESSERA_TEST_POSTGRES_URL"]!
             let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-            let admin = try PostgresStore.connect(url: base, logger: logger)
+            let admin = try PostgresStore.connect(url: base, maximumConnections: 1, logger: logger)
             try await admin.read { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-            let url = base.replacingOccurrences(of: "/postgres", with: "/" + name)
-            let database = try PostgresStore.connect(url: url, logger: logger)
+            let url = String(base[..<base.lastIndex(of: "/")!]) + "/" + name
+            let database = try PostgresStore.connect(url: url, maximumConnections: 3, logger: logger)
             try await Bootstrap.run(database, adminPassword: adminPassword, logger: logger)
             return Harness(engine: engine, database: database, clock: clock, apiVersion: apiVersion) {
                 await database.close()
