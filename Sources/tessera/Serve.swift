@@ -63,7 +63,12 @@ struct Serve: AsyncParsableCommand {
         let reader = ConfigReader(providers: providers)
         var settings = ServerConfig()
         settings.host = reader.string(forKey: "tessera.host", default: settings.host)
-        settings.port = reader.int(forKey: "tessera.port", default: settings.port)
+        if let text = reader.string(forKey: "tessera.port") {
+            guard let port = Int(text) else { throw ValidationError("invalid port \"\(text)\" (use 0-65535)") }
+            settings.port = port
+        } else if let port = reader.int(forKey: "tessera.port") {
+            settings.port = port
+        }
         settings.dataDir = reader.string(forKey: "tessera.data.dir", default: settings.dataDir)
         settings.databaseURL = reader.string(forKey: "tessera.database", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
         settings.apiVersion = reader.string(forKey: "tessera.api.version", default: settings.apiVersion)

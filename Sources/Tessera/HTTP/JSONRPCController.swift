@@ -10,8 +10,10 @@ struct JSONRPCController {
     static let contentTypes: Set<String> = ["application/json-rpc", "application/json", "application/jsonrequest"]
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.post(RouterPath(stringLiteral: Self.path)) { request, context in try await self.call(request, context) }
-        router.get(RouterPath(stringLiteral: Self.path)) { request, context in try await self.call(request, context) }
+        // Like Zabbix's api_jsonrpc.php, every method but OPTIONS is a call.
+        for method in [HTTPRequest.Method.post, .get, .put, .patch, .delete] {
+            router.on(RouterPath(stringLiteral: Self.path), method: method) { request, context in try await self.call(request, context) }
+        }
         router.on(RouterPath(stringLiteral: Self.path), method: .options) { _, _ in
             Response(status: .ok, headers: Self.corsHeaders)
         }

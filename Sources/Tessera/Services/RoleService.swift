@@ -200,9 +200,6 @@ public struct RoleService: Sendable {
                 if !sets.isEmpty {
                     try await db.raw("UPDATE role SET " + sets.joined(separator: ", ") + " WHERE roleid = \(bind: Int64(item["roleid"]!.stringValue!)!)").run()
                 }
-                try await AuditLog.write(db, context, [
-                    .init(action: .update, resource: .userRole, resourceid: item["roleid"]!.stringValue!, resourcename: storedName, details: nil)
-                ])
             }
         }
         return ["roleids": .array(ids.map { .string($0) })]

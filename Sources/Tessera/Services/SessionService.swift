@@ -43,7 +43,7 @@ public struct SessionService: Sendable {
         guard let account = try await database.read({ db in try await UserRepository.account(db, username: username) }) else {
             try await fail(.params(Self.failedLogin), account: nil)
         }
-        if account.isDisabled { throw APIError.params("No permissions for system access.") }
+        if account.isDisabled { try await fail(.params("No permissions for system access."), account: account) }
         let settings = try await database.read { db in try await Settings.load(db) }
         let failed = account.int("attempt_failed")
         if failed >= settings.loginAttempts, settings.loginBlockSeconds - Int(now - Int64(account.int("attempt_clock"))) > 0 {

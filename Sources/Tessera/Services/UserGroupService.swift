@@ -108,12 +108,18 @@ public struct UserGroupService: Sendable {
                     VALUES (\(bind: id), \(bind: item["name"]!.stringValue!), \(bind: int("gui_access")), \(bind: int("users_status")), \(bind: int("debug_mode")))
                     """
                 ).run()
-                try await Self.setUsers(db, usrgrpid: String(id), userids: Self.userIDs(item) ?? [])
-                var details: [(String, String)] = Self.writable.compactMap { key in item[key]?.scalarText.map { (key, $0) } }
-                details.append(("usrgrpid", String(id)))
+                let membership = try await Self.setUsers(db, usrgrpid: String(id), userids: Self.userIDs(item) ?? [])
+                // Given fields with non-default values in input order, members expanded, then the id.
+                var details: [(String, JSON)] = []
+                for (key, value) in item.pairs {
+                    if key == "users" { details += membership; continue }
+                    guard Self.writable.contains(key), let text = value.scalarText, key == "name" || text != "0" else { continue }
+                    details.append(("usergroup.\(key)", ["add", .string(text)]))
+                }
+                details.append(("usergroup.usrgrpid", ["add", .string(String(id))]))
                 try await AuditLog.write(db, context, [
                     .init(action: .add, resource: .userGroup, resourceid: String(id), resourcename: item["name"]!.stringValue!,
-                          details: AuditLog.addDetails("usergroup", details))
+                          details: JSONObject(details))
                 ])
                 ids.append(String(id))
             }
@@ -161,11 +167,14 @@ public struct UserGroupService: Sendable {
                 if !sets.isEmpty {
                     try await db.raw("UPDATE usrgrp SET " + sets.joined(separator: ", ") + " WHERE usrgrpid = \(bind: Int64(id)!)").run()
                 }
-                if let userids = Self.userIDs(item) { try await Self.setUsers(db, usrgrpid: id, userids: userids) }
-                try await AuditLog.write(db, context, [
-                    .init(action: .update, resource: .userGroup, resourceid: id, resourcename: old["name"]?.stringValue ?? "",
-                          details: changes.isEmpty ? nil : AuditLog.updateDetails("usergroup", changes))
-                ])
+                var details = AuditLog.updateDetails("usergroup", changes).pairs
+                if let userids = Self.userIDs(item) { details += try await Self.setUsers(db, usrgrpid: id, userids: userids) }
+                if !details.isEmpty {
+                    try await AuditLog.write(db, context, [
+                        .init(action: .update, resource: .userGroup, resourceid: id, resourcename: old["name"]?.stringValue ?? "",
+                              details: JSONObject(details))
+                    ])
+                }
             }
             try await Self.checkNobodyGroupless(db)
         }
@@ -200,19 +209,31 @@ public struct UserGroupService: Sendable {
         }
     }
 
-    /// Replaces the members of a group.
-    private static func setUsers(_ db: any SQLDatabase, usrgrpid: String, userids: [String]) async throws {
+    /// Replaces the members of a group; returns the audit details of the memberships removed and added.
+    private static func setUsers(_ db: any SQLDatabase, usrgrpid: String, userids: [String]) async throws -> [(String, JSON)] {
         let group = Int64(usrgrpid)!
-        try await db.raw("DELETE FROM users_groups WHERE usrgrpid = \(bind: group)" + (userids.isEmpty ? "" : " AND NOT (" + .among("userid", userids.compactMap { Int64($0) }) + ")")).run()
-        let existing = Set(try await db.raw("SELECT userid FROM users_groups WHERE usrgrpid = \(bind: group)").all().map {
-            String(try $0.decode(column: "userid", as: Int64.self))
-        })
+        var details: [(String, JSON)] = []
+        var existing = Set<String>()
+        for row in try await db.raw("SELECT id, userid FROM users_groups WHERE usrgrpid = \(bind: group) ORDER BY id").all() {
+            let id = try row.decode(column: "id", as: Int64.self), userid = String(try row.decode(column: "userid", as: Int64.self))
+            if userids.contains(userid) {
+                existing.insert(userid)
+            } else {
+                try await db.raw("DELETE FROM users_groups WHERE id = \(bind: id)").run()
+                details.append(("usergroup.users[\(id)]", ["delete"]))
+            }
+        }
         let added = userids.filter { !existing.contains($0) }
         var next = try await IDAllocator.reserve(db, table: "users_groups", field: "id", count: added.count)
         for userid in added {
             try await db.raw("INSERT INTO users_groups (id, usrgrpid, userid) VALUES (\(bind: next), \(bind: group), \(bind: Int64(userid)!))").run()
+            details += [
+                ("usergroup.users[\(next)]", ["add"]), ("usergroup.users[\(next)].userid", ["add", .string(userid)]),
+                ("usergroup.users[\(next)].id", ["add", .string(String(next))]),
+            ]
             next += 1
         }
+        return details
     }
 
     /// Every user must stay in at least one group.

@@ -9,6 +9,7 @@ import SQLiteNIO
 
 /// The embedded default: one SQLite file in WAL mode, one writer connection used by one transaction
 /// at a time, and a few reader connections that see committed data while a write is in progress.
+/// Queries are never logged: their binds carry session ids and token hashes.
 public final class SQLiteStore: Database {
     public let engine = DatabaseEngine.sqlite
     private let writer: SQLiteConnection
@@ -46,12 +47,12 @@ public final class SQLiteStore: Database {
             value = (value + 1) % readers.count
             return value
         }
-        return try await body(readers[index].sql())
+        return try await body(readers[index].sql(queryLogLevel: nil))
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await writeLock.lock()
-        let db = writer.sql()
+        let db = writer.sql(queryLogLevel: nil)
         do {
             try await db.raw("BEGIN IMMEDIATE").run()
         } catch {

@@ -1,0 +1,89 @@
+import Testing
+
+@testable import Tessera
+
+/// Audit records (token spec §2.8, users spec §6) and what deleting a user does to tokens (§2.9).
+@Suite("audit log and user deletion")
+struct AuditTests {
+    static let fields: JSON = ["output": ["userid", "action", "resourcetype", "resourceid", "resourcename", "recordsetid", "details"],
+                               "filter": ["resourcetype": 45], "sortfield": ["clock", "auditid"]]
+
+    @Test(arguments: Engine.available)
+    func tokenRecords(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            // One HTTP request, two calls: one record set.
+            let batch = #"[{"jsonrpc":"2.0","method":"token.create","params":{"name":"t","description":"d","status":"1","expires_at":5},"auth":"\#(s)","id":1},"#
+                + #"{"jsonrpc":"2.0","method":"token.generate","params":["1"],"auth":"\#(s)","id":2}]"#
+            let reply = try JSONParser.parse(await h.raw(batch)!)
+            let value = reply.arrayValue![1]["result"]!.arrayValue![0]["token"]!.stringValue!
+            _ = try await h.result("token.update", ["tokenid": "1", "name": "t2", "status": 0, "description": "d"], auth: s)
+            _ = try await h.result("token.update", ["tokenid": "1", "name": "t2"], auth: s)  // no change, no record
+            _ = try await h.result("token.delete", ["1"], auth: s)
+            let records = try await h.result("auditlog.get", Self.fields, auth: s).arrayValue!
+            #expect(records.map { $0["action"]! } == ["0", "1", "1", "2"])
+            #expect(records.map { $0["resourcename"]! } == ["t", "t", "t", "t2"])
+            #expect(records[0]["details"] == #"{"token.name":["add","t"],"token.description":["add","d"],"token.status":["add","1"],"token.expires_at":["add","5"],"token.userid":["add","1"],"token.tokenid":["add","1"]}"#)
+            #expect(records[1]["details"] == #"{"token.token":["update","******","******"]}"#)
+            #expect(records[2]["details"] == #"{"token.name":["update","t2","t"],"token.status":["update","0","1"]}"#)
+            #expect(records[3]["details"] == "")
+            #expect(records[0]["recordsetid"] == records[1]["recordsetid"])
+            #expect(records[1]["recordsetid"] != records[2]["recordsetid"])
+            #expect(records.allSatisfy { $0["resourceid"] == "1" })
+            let all = try await h.database.read { db in try await db.raw("SELECT details FROM auditlog").all() }
+            for row in all { #expect(!(try row.decode(column: "details", as: String.self)).contains(value)) }
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func switchedOff(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            try await h.database.transaction { db in try await db.raw("UPDATE settings SET value = '0' WHERE name = 'auditlog_enabled'").run() }
+            _ = try await h.token("quiet", auth: s)
+            #expect(try await h.result("auditlog.get", ["countOutput": true, "filter": ["resourcetype": 45]], auth: s) == "0")
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func deletingAUser(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            // A second Super admin creates a token for Admin and one of its own, then is deleted.
+            let userid = try await h.user("boss", roleid: "3", auth: s)
+            let boss = try await h.login("boss", "Str0ng-Passw0rd!")
+            _ = try await h.result("token.create", [["name": "for-admin", "userid": "1"], ["name": "own"]], auth: boss)
+            let own = try await h.result("token.generate", ["2"], auth: boss).arrayValue![0]["token"]!.stringValue!
+            #expect(try await h.call("user.delete", [.string(userid)], auth: s) == success(["userids": .array([.string(userid)])]))
+            #expect(try await h.result("token.get", ["output": ["name", "creator_userid"]], auth: s) == [["name": "for-admin", "creator_userid": "0"]])
+            #expect(try await h.result("token.get", ["output": ["name"], "filter": ["creator_userid": 0]], auth: s) == [["name": "for-admin"]])
+            #expect(try await h.call("token.get", [:], auth: own) == error(-32602, "Not authorized."))
+            #expect(try await h.call("token.get", [:], auth: boss) == error(-32602, "Session terminated, re-login, please."))
+            let deleted = try await h.result("auditlog.get", ["output": ["resourcename"], "filter": ["action": 2, "resourcetype": 45]], auth: s)
+            #expect(deleted == [["resourcename": "own"]])
+            #expect(try await h.call("user.delete", ["1"], auth: s) == error(-32602, "User is not allowed to delete himself."))
+            #expect(try await h.call("user.delete", ["2"], auth: s) == error(-32602, #"Cannot delete Zabbix internal user "guest", try disabling that user."#))
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func lastSuperAdminStays(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            let other = try await h.user("other", roleid: "3", auth: s)
+            let o = try await h.login("other", "Str0ng-Passw0rd!")
+            // Admin may lose the role while "other" keeps it; then "other" is the last one.
+            _ = try await h.result("user.update", ["userid": "1", "roleid": "2"], auth: o)
+            #expect(try await h.call("user.update", ["userid": .string(other), "roleid": "2"], auth: s)
+                == error(-32500, "No permissions to referred object or it does not exist!"))
+            // The last holder check comes before the check of one's own role (users spec §3.3).
+            let last = error(-32602, #"At least one active user must exist with role "Super admin role"."#)
+            #expect(try await h.call("user.update", ["userid": .string(other), "roleid": "1"], auth: o) == last)
+            _ = try await h.result("user.update", ["userid": "1", "roleid": "3"], auth: o)
+            #expect(try await h.call("user.update", ["userid": .string(other), "roleid": "1"], auth: o) == error(-32602, "User cannot change own role."))
+            #expect(try await h.call("user.update", ["userid": .string(other), "roleid": "1"], auth: s) == success(["userids": .array([.string(other)])]))
+            #expect(try await h.call("user.update", ["userid": "1", "roleid": "1"], auth: s) == last)
+            #expect(try await h.call("user.delete", ["1"], auth: s) == error(-32602, "User is not allowed to delete himself."))
+        }
+    }
+}

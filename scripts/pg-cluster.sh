@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL 15 cluster for tests.
+#
+#   scripts/pg-cluster.sh start [DIR]   initdb (trust auth) into DIR (mktemp -d when omitted),
+#                                       start it on 127.0.0.1:<free port>; prints the port as
+#                                       the last line of stdout (the folder goes to stderr).
+#   scripts/pg-cluster.sh stop DIR      pg_ctl stop -m fast, then remove DIR.
+#
+# Only the cluster inside DIR is ever touched: no pg_ctlcluster, no /var/run/postgresql socket,
+# no default port. The server runs as the `postgres` OS user when this script runs as root.
+# Connect with: postgres://postgres@127.0.0.1:PORT/postgres
+set -euo pipefail
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+MARKER=.tessera-pg-cluster
+
+usage() {
+    echo "usage: $0 start [DIR] | stop DIR" >&2
+    exit 2
+}
+
+log() { echo "pg-cluster: $*" >&2; }
+
+# Runs a command as the postgres OS user (root), or as ourselves otherwise.
+as_pg() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- env LC_ALL=C LANG=C "$@"
+    else
+        env LC_ALL=C LANG=C "$@"
+    fi
+}
+
+free_port() {
+    python3 -c 'import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()'
+}
+
+cmd_start() {
+    local dir=${1:-}
+    if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_ctl" ]; then
+        log "PostgreSQL 15 binaries not found in $PGBIN (apt-get install postgresql-15)"
+        exit 1
+    fi
+    if [ -z "$dir" ]; then
+        dir=$(mktemp -d /tmp/tessera-pg.XXXXXX)
+    else
+        mkdir -p "$dir"
+    fi
+    dir=$(cd "$dir" && pwd)
+    touch "$dir/$MARKER"
+    chmod 700 "$dir"
+    if [ "$(id -u)" -eq 0 ]; then
+        chown -R postgres:postgres "$dir"
+    fi
+    log "folder $dir"
+
+    if [ ! -f "$dir/data/PG_VERSION" ]; then
+        if ! as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C --no-sync \
+            >"$dir/initdb.log" 2>&1; then
+            log "initdb failed:"
+            cat "$dir/initdb.log" >&2
+            exit 1
+        fi
+    fi
+
+    # The free port can be taken between the probe and the bind: retry with a new one.
+    local port attempt
+    for attempt in 1 2 3 4 5; do
+        port=$(free_port)
+        if as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            start >"$dir/pg_ctl.log" 2>&1; then
+            echo "$port" >"$dir/port"
+            log "started on 127.0.0.1:$port (attempt $attempt)"
+            echo "$port"
+            return 0
+        fi
+        log "start on port $port failed (attempt $attempt):"
+        tail -n 5 "$dir/server.log" >&2 2>/dev/null || true
+        # A half-started server must not linger.
+        as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+    done
+    log "giving up"
+    exit 1
+}
+
+cmd_stop() {
+    local dir=${1:-}
+    [ -n "$dir" ] || usage
+    if [ ! -d "$dir" ]; then
+        log "$dir does not exist; nothing to stop"
+        return 0
+    fi
+    if [ ! -f "$dir/$MARKER" ]; then
+        log "$dir was not made by this script ($MARKER missing); refusing to touch it"
+        exit 1
+    fi
+    if [ -f "$dir/data/postmaster.pid" ]; then
+        as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 \
+            || as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 \
+            || log "pg_ctl stop failed"
+    fi
+    rm -rf -- "$dir"
+    log "stopped and removed $dir"
+}
+
+case "${1:-}" in
+    start) shift; cmd_start "$@" ;;
+    stop) shift; cmd_stop "$@" ;;
+    *) usage ;;
+esac
