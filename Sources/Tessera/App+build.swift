@@ -36,17 +36,18 @@ public func openDatabase(_ config: ServerConfig, logger: Logger) async throws ->
 }
 
 /// The router of the whole server.
-public func buildRouter(_ services: Services, logger: Logger) -> Router<AppRequestContext> {
+public func buildRouter(_ services: Services, web: WebUI, logger: Logger) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.get("healthz") { _, _ in "ok" }
     JSONRPCController(endpoint: JSONRPCEndpoint(services: services, logger: logger)).addRoutes(to: router)
+    web.addRoutes(to: router, services: services)
     return router
 }
 
 /// The application for `config` over an opened database.
-public func buildApplication(_ config: ServerConfig, services: Services, logger: Logger) -> some ApplicationProtocol {
+public func buildApplication(_ config: ServerConfig, services: Services, web: WebUI, logger: Logger) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(services, logger: logger),
+        router: buildRouter(services, web: web, logger: logger),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tessera"),
         logger: logger)
 }

@@ -28,7 +28,7 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = settings.logLevel
         let database = try await openDatabase(settings, logger: logger)
         let services = Services(database: database, apiVersion: settings.apiVersion)
-        let app = buildApplication(settings, services: services, logger: logger)
+        let app = buildApplication(settings, services: services, web: try await WebUI.load(), logger: logger)
         logger.notice("Tessera listening on http://\(settings.host):\(settings.port) (\(database.engine.rawValue))")
         do {
             try await app.runService()

@@ -11,6 +11,16 @@ enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 1, statements: tables),
         Migration(version: 2, statements: DefaultData.statements),
+        Migration(version: 3, statements: [
+            """
+            CREATE TABLE profiles (
+                userid bigint NOT NULL REFERENCES users (userid) ON DELETE CASCADE,
+                idx varchar(96) NOT NULL,
+                value varchar(2048) DEFAULT '' NOT NULL,
+                PRIMARY KEY (userid, idx)
+            )
+            """
+        ]),
     ]
 
     static let tables = [

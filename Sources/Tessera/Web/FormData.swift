@@ -1,0 +1,28 @@
+import Foundation
+
+/// An `application/x-www-form-urlencoded` body or query string; repeated names (`ids[]`) keep every value.
+struct FormData: Sendable {
+    private(set) var values: [String: [String]] = [:]
+
+    init(_ encoded: String) {
+        for pair in encoded.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = Self.decode(parts[0]), value = parts.count > 1 ? Self.decode(parts[1]) : ""
+            values[name, default: []].append(value)
+        }
+    }
+
+    private static func decode(_ part: Substring) -> String {
+        part.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+    }
+
+    /// The last value of a name (the one a browser's checkbox after its hidden fallback sends).
+    subscript(_ name: String) -> String? { values[name]?.last }
+
+    func all(_ name: String) -> [String] { values[name] ?? [] }
+
+    /// Ids from repeated fields, digits only.
+    func ids(_ name: String) -> [String] {
+        all(name).filter { !$0.isEmpty && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    }
+}

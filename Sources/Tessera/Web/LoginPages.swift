@@ -1,0 +1,64 @@
+import Foundation
+import Hummingbird
+
+/// Sign in and sign out.
+struct LoginPages: Sendable {
+    let web: WebSession
+
+    var services: Services { web.services }
+    var renderer: Renderer { web.renderer }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("login") { request, _ in await self.form(request) }
+        router.post("login") { request, context in try await self.signIn(request, context) }
+        router.post("logout") { request, _ in try await self.signOut(request) }
+        router.get("/") { request, _ in await self.home(request) }
+    }
+
+    private func form(_ request: Request, username: String = "", flash: Flash? = nil) async -> Response {
+        if flash == nil, (try? await web.viewer(request)) != nil { return Renderer.redirect("/") }
+        let strings = await web.anonymousStrings()
+        return renderer.page("login", title: strings["sign_in"] ?? "", viewer: nil, strings: strings, data: ["username": username], flash: flash)
+    }
+
+    private func signIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        let username = form["username"] ?? "", password = form["password"] ?? ""
+        do {
+            let params: JSON = ["username": .string(username), "password": .string(password)]
+            let sessionid = try await services.sessions.login(params, ip: context.clientIP, recordsetid: CUID.make()).stringValue!
+            let account = try await services.authenticator.authenticateSession(sessionid, extend: false)
+            if account.guiAccess == 3 {
+                try? await services.database.transaction { db in try await SessionRepository.terminate(db, sessionid: sessionid, userid: account.userid) }
+                return await self.form(request, username: username, flash: Flash(ok: false, title: "No permissions for system access."))
+            }
+            var response = Renderer.redirect("/")
+            response.headers[.setCookie] = WebSession.sessionCookie(sessionid, secure: WebSession.isSecure(request))
+            return response
+        } catch let error as APIError {
+            return await self.form(request, username: username, flash: Flash(ok: false, title: error.message))
+        }
+    }
+
+    private func signOut(_ request: Request) async throws -> Response {
+        var request = request
+        let form = try await request.form()
+        if let viewer = try? await web.poster(request, form) {
+            try await services.database.transaction { db in
+                try await SessionRepository.terminate(db, sessionid: viewer.sessionid, userid: viewer.account.userid)
+            }
+        }
+        var response = Renderer.redirect("/login")
+        response.headers[.setCookie] = WebSession.sessionCookie("", secure: WebSession.isSecure(request), maxAge: 0)
+        return response
+    }
+
+    /// The first page a viewer can use.
+    private func home(_ request: Request) async -> Response {
+        guard let viewer = try? await web.viewer(request) else { return Renderer.redirect("/login") }
+        if viewer.canAdministerTokens { return Renderer.redirect("/tokens") }
+        if viewer.canManageTokens { return Renderer.redirect("/user/tokens") }
+        return Renderer.redirect("/user/profile")
+    }
+}

@@ -1,0 +1,114 @@
+import HTTPTypes
+import Foundation
+import Hummingbird
+import Mustache
+
+/// A message box shown at the top of a page: a title and the details under it.
+struct Flash: Sendable {
+    var ok: Bool
+    var title: String
+    var details: [String] = []
+
+    /// Carried across one redirect in a short-lived cookie (titles and API messages, never secrets).
+    var cookieValue: String {
+        let json: JSON = ["ok": .bool(ok), "title": .string(title), "details": .array(details.map { .string($0) })]
+        return Data(json.encoded().utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+    }
+
+    init(ok: Bool, title: String, details: [String] = []) {
+        self.ok = ok
+        self.title = title
+        self.details = details
+    }
+
+    init?(cookieValue: String) {
+        var text = cookieValue
+        while text.count % 4 != 0 { text += "=" }
+        guard let data = Data(base64Encoded: text), let json = try? JSONParser.parse(Array(data)),
+            case .bool(let ok)? = json["ok"], let title = json["title"]?.stringValue
+        else { return nil }
+        self.init(ok: ok, title: title, details: json["details"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+    }
+}
+
+/// Renders pages from the Mustache templates with the layout, the menu and the catalog texts.
+struct Renderer: Sendable {
+    let library: MustacheLibrary
+    let catalog: Catalog
+
+    static func load() async throws -> Renderer {
+        guard let folder = Bundle.module.url(forResource: "templates", withExtension: nil) else {
+            throw ConfigurationError("UI templates are missing from the bundle")
+        }
+        return Renderer(library: try await MustacheLibrary(directory: folder.path), catalog: try Catalog.load())
+    }
+
+    static let securityHeaders: HTTPFields = [
+        .contentType: "text/html; charset=utf-8",
+        .cacheControl: "no-store",
+        HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "same-origin",
+    ]
+
+    /// A full page for a signed-in viewer (or the sign-in page when `viewer` is nil).
+    func page(
+        _ template: String, title: String, viewer: Viewer?, strings: [String: String], data: [String: Any] = [:], flash: Flash? = nil,
+        active: String? = nil, status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var context = data
+        context["t"] = strings
+        context["title"] = title
+        context["lang"] = strings["language_name"] == "Nederlands" ? "nl" : "en"
+        if let viewer {
+            context["signedIn"] = true
+            context["csrf"] = viewer.csrf
+            context["whoami"] = viewer.displayName
+            context["menu"] = Self.menu(viewer, active: active)
+        }
+        if let flash {
+            context["message"] = ["ok": flash.ok, "title": strings[flash.title] ?? flash.title, "details": flash.details, "hasDetails": !flash.details.isEmpty]
+        }
+        let html = library.render(context, withTemplate: template) ?? "template \(template) failed"
+        var headers = Self.securityHeaders
+        if flash != nil { headers[.setCookie] = Cookie(name: WebSession.flashCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax).description }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func menu(_ viewer: Viewer, active: String?) -> [[String: Any]] {
+        var items: [(String, String, String)] = []
+        if viewer.canAdministerTokens { items.append(("tokens", "/tokens", viewer.t("menu_api_tokens"))) }
+        if viewer.canAdministerUsers { items.append(("users", "/users", viewer.t("menu_users"))) }
+        if viewer.canAdministerRoles { items.append(("roles", "/roles", viewer.t("menu_user_roles"))) }
+        if viewer.canAdministerGroups { items.append(("usergroups", "/usergroups", viewer.t("menu_user_groups"))) }
+        items.append(("profile", "/user/profile", viewer.t("menu_profile")))
+        if viewer.canManageTokens { items.append(("my-tokens", "/user/tokens", viewer.t("menu_my_tokens"))) }
+        return items.map { ["id": $0.0, "href": $0.1, "label": $0.2, "active": $0.0 == active] }
+    }
+
+    /// The access-denied, not-found and similar pages.
+    func failure(_ failure: WebFailure, viewer: Viewer?, strings: [String: String]) -> Response {
+        switch failure {
+        case .signIn:
+            return Response(status: .seeOther, headers: [.location: "/login"])
+        case .forbidden:
+            return page("error", title: strings["access_denied"] ?? "", viewer: viewer, strings: strings,
+                        data: ["heading": strings["access_denied"] ?? "", "text": strings["access_denied_text"] ?? ""], status: .forbidden)
+        case .notFound:
+            return page("error", title: strings["not_found"] ?? "", viewer: viewer, strings: strings,
+                        data: ["heading": strings["not_found"] ?? "", "text": strings["not_found_text"] ?? ""], status: .notFound)
+        case .badCSRF:
+            return page("error", title: strings["bad_request"] ?? "", viewer: viewer, strings: strings,
+                        data: ["heading": strings["bad_request"] ?? "", "text": strings["csrf_failed"] ?? ""], status: .forbidden)
+        }
+    }
+
+    /// A 303 redirect that carries a message to the next page.
+    static func redirect(_ location: String, flash: Flash? = nil, secure: Bool = false) -> Response {
+        var headers: HTTPFields = [.location: location]
+        if let flash {
+            headers[.setCookie] = Cookie(name: WebSession.flashCookie, value: flash.cookieValue, maxAge: 60, path: "/", secure: secure, httpOnly: true, sameSite: .lax).description
+        }
+        return Response(status: .seeOther, headers: headers)
+    }
+}

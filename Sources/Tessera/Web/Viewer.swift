@@ -1,0 +1,57 @@
+import Crypto
+import Foundation
+import Hummingbird
+
+/// The signed-in user of a web request, with what the pages need to know about them.
+struct Viewer: Sendable {
+    let account: UserAccount
+    let principal: Principal
+    let rules: RoleRules
+    let sessionid: String
+    let strings: [String: String]
+    let lang: String
+    let dates: DateText
+    let settings: Settings
+
+    /// A per-session token that every state-changing form must send back. It is derived from the
+    /// session id, which only the HttpOnly cookie carries, so another site cannot know it.
+    var csrf: String { Viewer.csrf(for: sessionid) }
+
+    static func csrf(for sessionid: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Array("csrf".utf8), using: SymmetricKey(data: Array(sessionid.utf8)))
+        return Secrets.hex(mac).prefix(32).description
+    }
+
+    var canManageTokens: Bool { !principal.isGuest && rules.allows(action: "manage_api_tokens") }
+    /// Users → API tokens: Super admins whose role has the token action and the General UI element.
+    var canAdministerTokens: Bool { canManageTokens && principal.isSuperAdmin && rules.allows(ui: "administration.general") }
+    var canAdministerUsers: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.users") }
+    var canAdministerRoles: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.user_roles") }
+    var canAdministerGroups: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.user_groups") }
+
+    var rowsPerPage: Int { max(1, account.int("rows_per_page")) }
+
+    /// `username (name surname)` as the lists show users.
+    var displayName: String { Viewer.fullName(account.username, account.string("name"), account.string("surname")) }
+
+    static func fullName(_ username: String, _ name: String, _ surname: String) -> String {
+        let rest = [name, surname].filter { !$0.isEmpty }.joined(separator: " ")
+        return rest.isEmpty ? username : "\(username) (\(rest))"
+    }
+
+    func context(_ services: Services, ip: String) -> CallContext { services.context(for: principal, ip: ip) }
+
+    func t(_ key: String, _ arguments: String...) -> String {
+        var text = strings[key] ?? key
+        for (index, argument) in arguments.enumerated() { text = text.replacingOccurrences(of: "%\(index + 1)$s", with: argument) }
+        return text
+    }
+}
+
+/// Why a web request cannot go on; each maps to a page or a redirect.
+enum WebFailure: Error {
+    case signIn
+    case forbidden
+    case notFound
+    case badCSRF
+}

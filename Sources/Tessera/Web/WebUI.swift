@@ -1,0 +1,20 @@
+import Hummingbird
+
+/// Everything the browser sees, loaded once at start-up.
+public struct WebUI: Sendable {
+    let renderer: Renderer
+    let assets: Assets
+
+    public static func load() async throws -> WebUI {
+        WebUI(renderer: try await Renderer.load(), assets: try Assets.load())
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>, services: Services) {
+        let web = WebSession(services: services, renderer: renderer)
+        assets.addRoutes(to: router)
+        LoginPages(web: web).addRoutes(to: router)
+        TokenPages(web: web).addRoutes(to: router)
+        ProfilePage(web: web).addRoutes(to: router)
+        UserLookup(web: web).addRoutes(to: router)
+    }
+}
