@@ -52,9 +52,15 @@ function setupTokenForm() {
     input.disabled = !state.checked;
     if (state.checked) input.focus();
   });
-  if (picker) {
-    if (input.value) picker.value = input.value.replace(" ", "T");
+  const calendar = $("#expires_calendar");
+  if (picker && calendar) {
     picker.addEventListener("change", () => { if (picker.value) input.value = picker.value.replace("T", " ") + (picker.value.length === 16 ? ":00" : ""); });
+    calendar.addEventListener("click", () => {
+      // Start the calendar at the typed date when it is a valid one.
+      if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(input.value)) picker.value = input.value.replace(" ", "T");
+      if (picker.showPicker) { try { picker.showPicker(); return; } catch (e) { /* not allowed: fall through */ } }
+      picker.focus();
+    });
   }
   form.addEventListener("submit", () => {
     ["name", "description"].forEach((id) => { const field = $("#" + id); if (field) field.value = field.value.trim(); });

@@ -1,0 +1,54 @@
+import SQLKit
+
+/// Inserts many tokens at once for benchmarks (`tessera seed-tokens`): multi-row inserts in large
+/// transactions, ids from the `ids` table, values never kept (only their hashes are stored).
+public enum BulkSeeder {
+    /// Creates `count` enabled, never-expiring tokens named `<prefix>-<n>` for `userid`; returns how many.
+    public static func seed(_ database: any Database, count: Int, userid: String, prefix: String, now: Int64) async throws -> Int {
+        let batch = 1000, perTransaction = 50
+        var done = 0
+        while done < count {
+            let chunk = min(count - done, batch * perTransaction)
+            let start = done
+            try await database.transaction { db in
+                var first = try await IDAllocator.reserve(db, table: "token", field: "tokenid", count: chunk)
+                var inserted = 0
+                while inserted < chunk {
+                    let size = min(batch, chunk - inserted)
+                    var rows: [SQLQueryString] = []
+                    for i in 0..<size {
+                        let n = start + inserted + i
+                        rows.append(
+                            "(\(bind: first), \(bind: "\(prefix)-\(n)"), '', \(bind: Int64(userid)!), \(bind: Secrets.tokenHash(Secrets.newToken())), 0, 0, 0, \(bind: now), \(bind: Int64(userid)!))")
+                        first += 1
+                    }
+                    try await db.raw(
+                        "INSERT INTO token (tokenid, name, description, userid, token, lastaccess, status, expires_at, created_at, creator_userid) VALUES "
+                            + rows.joined(separator: ", ")
+                    ).run()
+                    inserted += size
+                }
+            }
+            done += chunk
+        }
+        return done
+    }
+}
+
+extension BulkSeeder {
+    /// Creates (or regenerates) one token through the token service and returns its value.
+    public static func probe(_ database: any Database, services: Services, userid: String, name: String) async throws -> String {
+        guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }) else {
+            throw ConfigurationError("user \(userid) does not exist")
+        }
+        let context = services.context(for: account.principal(.session("")), ip: "127.0.0.1")
+        let existing = try await services.tokens.get(context, ["filter": ["name": .string(name)], "userids": [.string(userid)], "output": ["tokenid"]])
+        let id: JSON
+        if let found = existing.arrayValue?.first?["tokenid"] {
+            id = found
+        } else {
+            id = try await services.tokens.create(context, ["name": .string(name), "userid": .string(userid)])["tokenids"]!.arrayValue![0]
+        }
+        return try await services.tokens.generate(context, [id]).arrayValue![0]["token"]!.stringValue!
+    }
+}
