@@ -35,9 +35,11 @@ struct SeedTokens: AsyncParsableCommand {
             FileHandle.standardError.write(Data(String(format: "seeded %d tokens in %.1f s\n", created, Date().timeIntervalSince(started)).utf8))
             print(probe)
         } catch {
+            await services.shutdown()
             await db.close()
             throw error
         }
+        await services.shutdown()
         await db.close()
     }
 }

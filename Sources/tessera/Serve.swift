@@ -27,15 +27,17 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "tessera")
         logger.logLevel = settings.logLevel
         let database = try await openDatabase(settings, logger: logger)
-        let services = Services(database: database, apiVersion: settings.apiVersion)
+        let services = Services(database: database, apiVersion: settings.apiVersion, logger: logger)
         let app = buildApplication(settings, services: services, web: try await WebUI.load(), logger: logger)
         logger.notice("Tessera listening on http://\(settings.host):\(settings.port) (\(database.engine.rawValue))")
         do {
             try await app.runService()
         } catch {
+            await services.shutdown()
             await database.close()
             throw error
         }
+        await services.shutdown()
         await database.close()
     }
 

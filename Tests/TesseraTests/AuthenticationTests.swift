@@ -172,3 +172,50 @@ struct AuthenticationTests {
         }
     }
 }
+
+/// The in-memory fast path (issue 4): cached verdicts never outlive the change that revokes them, and
+/// coalesced `lastaccess` values are never lost.
+@Suite("token cache and lastaccess")
+struct TokenCacheTests {
+    static let get: JSON = ["output": ["tokenid"], "limit": 1]
+
+    @Test(arguments: Engine.available)
+    func everyRevocationIsSeenAtOnce(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            let t = try await h.token("cached", auth: s)
+            let ok = success([["tokenid": .string(t.id)]])
+            #expect(try await h.call("token.get", Self.get, auth: t.value) == ok)  // now cached
+            _ = try await h.result("token.update", ["tokenid": .string(t.id), "expires_at": .int(h.clock.now - 1)], auth: s)
+            #expect(try await h.call("token.get", Self.get, auth: t.value) == error(-32500, "API token expired."))
+            _ = try await h.result("token.update", ["tokenid": .string(t.id), "expires_at": 0, "status": 1], auth: s)
+            #expect(try await h.call("token.get", Self.get, auth: t.value) == error(-32602, "Not authorized."))
+            _ = try await h.result("token.update", ["tokenid": .string(t.id), "status": 0], auth: s)
+            #expect(try await h.call("token.get", Self.get, auth: t.value) == ok)
+            // Role and group changes reach cached tokens too.
+            let userid = try await h.user("member", roleid: "2", auth: s)
+            let member = try await h.login("member", "Str0ng-Passw0rd!")
+            let mt = try await h.token("member-token", auth: member)
+            #expect(try await h.call("token.get", Self.get, auth: mt.value) == success([["tokenid": .string(mt.id)]]))
+            _ = try await h.result("role.update", ["roleid": "2", "rules": ["actions": [["name": "manage_api_tokens", "status": 0]]]], auth: s)
+            #expect(try await h.call("token.get", Self.get, auth: mt.value) == error(-32602, #"No permissions to call "token.get"."#))
+            _ = try await h.result("usergroup.create", ["name": "off", "users_status": 1, "users": [["userid": .string(userid)]]], auth: s)
+            #expect(try await h.call("user.checkAuthentication", ["token": .string(mt.value)]) == error(-32602, "Not authorized."))
+        }
+    }
+
+    @Test(arguments: Engine.available)
+    func lastaccessIsWrittenOnShutdown(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            let t = try await h.token("used", auth: s)
+            h.clock.advance(7)
+            _ = try await h.call("token.get", Self.get, auth: t.value)
+            await h.services.shutdown()
+            let stored = try await h.database.read { db in
+                try await db.raw("SELECT lastaccess FROM token WHERE tokenid = \(bind: Int64(t.id)!)").first()!.decode(column: "lastaccess", as: Int64.self)
+            }
+            #expect(stored == h.clock.now)
+        }
+    }
+}

@@ -5,22 +5,48 @@ import SQLKit
 public struct Authenticator: Sendable {
     let database: any Database
     let clock: UnixTime
+    let cache: TokenCache
+    let lastAccess: LastAccessRecorder
 
     /// How long a failed token lookup waits before answering; it suspends the task, never a thread.
     static let failureDelay: Duration = .milliseconds(10)
 
-    public func authenticate(_ auth: String) async throws -> Principal {
+    /// The caller and the rules of its role.
+    public func authenticate(_ auth: String) async throws -> (principal: Principal, rules: RoleRules) {
         if auth.utf8.count == 64 {
-            return try await authenticateToken(auth)
+            let entry = try await tokenEntry(auth)
+            return (entry.account.principal(.token(tokenid: entry.tokenid)), entry.rules)
         }
-        return try await authenticateSession(auth, extend: true).principal(.session(auth))
+        let account = try await authenticateSession(auth, extend: true)
+        let rules = try await database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
+        return (account.principal(.session(auth)), rules)
     }
 
     /// Steps 2a–2e: the token must exist and be enabled, not be expired, and its owner must not be
-    /// disabled; then its `lastaccess` is stamped (committed on its own, before the method runs).
+    /// disabled; then its use is recorded (`lastaccess`, written by the recorder).
     public func tokenAccount(_ token: String) async throws -> (tokenid: String, account: UserAccount) {
+        let entry = try await tokenEntry(token)
+        return (entry.tokenid, entry.account)
+    }
+
+    private func tokenEntry(_ token: String) async throws -> TokenCache.Entry {
         let hash = Secrets.tokenHash(token)
         let now = clock.now
+        let entry: TokenCache.Entry
+        if let cached = cache.entry(forHash: hash) {
+            entry = cached
+        } else {
+            entry = try await load(hash: hash)
+        }
+        // Expiry is checked on every use: a token is accepted up to and including its second.
+        if entry.expiresAt != 0, entry.expiresAt < now { throw APIError.application("API token expired.") }
+        lastAccess.note(tokenid: Int64(entry.tokenid)!, at: now)
+        return entry
+    }
+
+    /// Reads a token, its owner and the owner's role rules, and caches them when the owner is active.
+    private func load(hash: String) async throws -> TokenCache.Entry {
+        let generation = cache.generation
         let row = try await database.read { db in
             try await db.raw("SELECT tokenid, userid, expires_at FROM token WHERE token = \(bind: hash) AND status = 0").first()
         }
@@ -28,22 +54,17 @@ public struct Authenticator: Sendable {
             try? await Task.sleep(for: Self.failureDelay)
             throw APIError.notAuthorized
         }
-        let tokenid = try row.decode(column: "tokenid", as: Int64.self)
-        let expiresAt = try row.decode(column: "expires_at", as: Int64.self)
-        if expiresAt != 0, expiresAt < now { throw APIError.application("API token expired.") }
+        let tokenid = String(try row.decode(column: "tokenid", as: Int64.self))
         let userid = String(try row.decode(column: "userid", as: Int64.self))
         guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }),
             !account.isDisabled
         else { throw APIError.notAuthorized }
-        try await database.transaction { db in
-            try await db.raw("UPDATE token SET lastaccess = \(bind: now) WHERE tokenid = \(bind: tokenid)").run()
-        }
-        return (String(tokenid), account)
-    }
-
-    private func authenticateToken(_ token: String) async throws -> Principal {
-        let (tokenid, account) = try await tokenAccount(token)
-        return account.principal(.token(tokenid: tokenid))
+        let rules = try await database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
+        let entry = TokenCache.Entry(
+            tokenid: tokenid, expiresAt: try row.decode(column: "expires_at", as: Int64.self), account: account, rules: rules,
+            generation: generation)
+        cache.store(entry, forHash: hash)
+        return entry
     }
 
     /// Session checks (users spec §2.2): active, not idle past the user's autologout, owner not disabled.

@@ -78,8 +78,7 @@ struct JSONRPCEndpoint: Sendable {
             return try await entry.run(Invocation(params: envelope.params, context: nil, ip: ip, recordsetid: recordsetid))
         case .authenticated(let minType, let action):
             guard let auth = envelope.auth ?? bearer else { throw APIError.notAuthorized }
-            let principal = try await services.authenticator.authenticate(auth)
-            let rules = try await services.database.read { db in try await RoleRepository.rules(db, roleid: principal.roleid) }
+            let (principal, rules) = try await services.authenticator.authenticate(auth)
             let allowed = principal.type >= minType && rules.apiAccess
                 && (action.map { rules.allows(action: $0) } ?? true)
                 && rules.allows(api: service, method: method)

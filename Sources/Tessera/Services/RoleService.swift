@@ -3,6 +3,8 @@ import SQLKit
 /// The `role.*` rules (users spec §5).
 public struct RoleService: Sendable {
     let database: any Database
+    /// Emptied after every change: users, groups and roles decide whether a token authenticates.
+    let cache: TokenCache
 
     static let table = Table(
         name: "role", primaryKey: "roleid", columns: [("roleid", .id), ("name", .text), ("type", .int), ("readonly", .int)])
@@ -202,6 +204,7 @@ public struct RoleService: Sendable {
                 }
             }
         }
+        cache.invalidateAll()
         return ["roleids": .array(ids.map { .string($0) })]
     }
 
@@ -278,6 +281,7 @@ public struct RoleService: Sendable {
                 .init(action: .delete, resource: .userRole, resourceid: $0, resourcename: roles[$0]!["name"]!.stringValue!, details: nil)
             })
         }
+        cache.invalidateAll()
         return ["roleids": .array(ids.map { .string($0) })]
     }
 }

@@ -3,6 +3,8 @@ import SQLKit
 /// The `token.*` rules (token spec §2), shared by the API, the UI and the CLI.
 public struct TokenService: Sendable {
     let database: any Database
+    let cache: TokenCache
+    let lastAccess: LastAccessRecorder
 
     static let table = Table(
         name: "token", primaryKey: "tokenid",
@@ -164,6 +166,7 @@ public struct TokenService: Sendable {
             }
             try await AuditLog.write(db, context, records)
         }
+        cache.invalidate(tokenids: ids)
         return ["tokenids": .array(ids.map { .string($0) })]
     }
 
@@ -191,6 +194,7 @@ public struct TokenService: Sendable {
             guard existing.count == ids.count else { throw APIError.noPermissions }
             try await Self.deleteTokens(db, context, ids.map { ($0, existing[$0]!["name"]?.stringValue ?? "") })
         }
+        cache.invalidate(tokenids: ids)
         return ["tokenids": .array(ids.map { .string($0) })]
     }
 
@@ -229,6 +233,7 @@ public struct TokenService: Sendable {
             try await AuditLog.write(db, context, records)
             return results
         }
+        cache.invalidate(tokenids: ids)
         return .array(results)
     }
 
@@ -244,6 +249,19 @@ public struct TokenService: Sendable {
         if case .number(let n)? = object["valid_at"] { conditions.add("expires_at = 0 OR expires_at > \(bind: Int64(n)!)") }
         if case .number(let n)? = object["expired_at"] { conditions.add("expires_at <> 0 AND expires_at <= \(bind: Int64(n)!)") }
         let options = GetOptions(object), where_ = conditions
-        return try await database.read { db in try await GetQuery.run(db, Self.table, options, where_) }
+        let found = try await database.read { db in try await GetQuery.rows(db, Self.table, options, where_) }
+        switch found {
+        case .count(let n): return .string(String(n))
+        case .rows(var rows):
+            // Uses not yet written by the lastaccess recorder.
+            for index in rows.indices where rows[index].object.has("lastaccess") {
+                if let pending = lastAccess.pendingValue(tokenid: Int64(rows[index].key)!),
+                    pending > Int64(rows[index].object["lastaccess"]?.stringValue ?? "0") ?? 0
+                {
+                    rows[index].object["lastaccess"] = .string(String(pending))
+                }
+            }
+            return GetQuery.shape(rows, options)
+        }
     }
 }

@@ -3,6 +3,8 @@ import SQLKit
 /// The `usergroup.*` rules (users spec §4).
 public struct UserGroupService: Sendable {
     let database: any Database
+    /// Emptied after every change: users, groups and roles decide whether a token authenticates.
+    let cache: TokenCache
 
     static let table = GroupRepository.table
 
@@ -125,6 +127,7 @@ public struct UserGroupService: Sendable {
             }
             return ids
         }
+        cache.invalidateAll()
         return ["usrgrpids": .array(ids.map { .string($0) })]
     }
 
@@ -178,6 +181,7 @@ public struct UserGroupService: Sendable {
             }
             try await Self.checkNobodyGroupless(db)
         }
+        cache.invalidateAll()
         return ["usrgrpids": .array(ids.map { .string($0) })]
     }
 
@@ -262,6 +266,7 @@ public struct UserGroupService: Sendable {
                 .init(action: .delete, resource: .userGroup, resourceid: $0, resourcename: groups[$0]!["name"]!.stringValue!, details: nil)
             })
         }
+        cache.invalidateAll()
         return ["usrgrpids": .array(ids.map { .string($0) })]
     }
 }

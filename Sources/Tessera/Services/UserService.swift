@@ -3,6 +3,8 @@ import SQLKit
 /// The `user.*` rules (users spec §3) other than logging in and out.
 public struct UserService: Sendable {
     let database: any Database
+    /// Emptied after every change: users, groups and roles decide whether a token authenticates.
+    let cache: TokenCache
 
     static let table = UserRepository.table
 
@@ -377,6 +379,7 @@ public struct UserService: Sendable {
                 throw APIError.params("User \"\(try groupless.decode(column: "username", as: String.self))\" cannot be without user group.")
             }
         }
+        cache.invalidateAll()
         return ["userids": .array(ids.map { .string($0) })]
     }
 
@@ -410,6 +413,7 @@ public struct UserService: Sendable {
                 .init(action: .delete, resource: .user, resourceid: $0.userid, resourcename: $0.username, details: nil)
             })
         }
+        cache.invalidateAll()
         return ["userids": .array(ids.map { .string($0) })]
     }
 

@@ -37,15 +37,21 @@ final class Harness: Sendable {
     let services: Services
     let endpoint: JSONRPCEndpoint
     let clock: ManualClock
-    private let cleanup: @Sendable () async -> Void
+    private let closeDatabase: @Sendable () async -> Void
 
     private init(engine: Engine, database: any Database, clock: ManualClock, apiVersion: String, cleanup: @escaping @Sendable () async -> Void) {
         self.engine = engine
         self.database = database
         self.clock = clock
-        self.services = Services(database: database, clock: clock.unixTime, apiVersion: apiVersion)
+        self.services = Services(database: database, clock: clock.unixTime, apiVersion: apiVersion, logger: Self.logger)
         self.endpoint = JSONRPCEndpoint(services: services, logger: Self.logger)
-        self.cleanup = cleanup
+        self.closeDatabase = cleanup
+    }
+
+    /// Flushes what the services hold in memory, then closes and drops the database.
+    func cleanup() async {
+        await services.shutdown()
+        await closeDatabase()
     }
 
     static func make(_ engine: Engine, apiVersion: String = "7.0.0", adminPassword: String = Harness.adminPassword) async throws -> Harness {

@@ -1,0 +1,78 @@
+import NIOConcurrencyHelpers
+
+/// What authenticating a token needs, kept in memory by token hash so that the hot path makes no
+/// database read. Every change that can affect a token's verdict invalidates before it is
+/// acknowledged: token changes by id, user, group and role changes all at once.
+///
+/// Invalidation is by generation: a lookup notes the generation before it reads the database and
+/// may only store its result if nothing it read was invalidated since, so a read that raced with a
+/// change can never leave a stale entry behind.
+final class TokenCache: Sendable {
+    struct Entry: Sendable {
+        let tokenid: String
+        let expiresAt: Int64
+        let account: UserAccount
+        let rules: RoleRules
+        /// The generation when the database read that made this entry began.
+        let generation: UInt64
+    }
+
+    private struct State {
+        var generation: UInt64 = 0
+        /// Generation of the last invalidation of everything.
+        var allInvalidatedAt: UInt64 = 0
+        /// Generation of the last invalidation of each token id.
+        var tokenInvalidatedAt: [String: UInt64] = [:]
+        var entries: [String: Entry] = [:]
+    }
+
+    private let state = NIOLockedValueBox(State())
+    let capacity: Int
+
+    /// `capacity` 0 keeps nothing (every lookup reads the database).
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// The generation to pass to `store` after reading the database.
+    var generation: UInt64 { state.withLockedValue { $0.generation } }
+
+    func entry(forHash hash: String) -> Entry? {
+        state.withLockedValue { state in
+            guard let entry = state.entries[hash] else { return nil }
+            guard Self.isCurrent(entry, state) else {
+                state.entries[hash] = nil
+                return nil
+            }
+            return entry
+        }
+    }
+
+    func store(_ entry: Entry, forHash hash: String) {
+        state.withLockedValue { state in
+            guard capacity > 0, Self.isCurrent(entry, state) else { return }
+            if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[hash] = entry
+        }
+    }
+
+    private static func isCurrent(_ entry: Entry, _ state: State) -> Bool {
+        entry.generation >= state.allInvalidatedAt && entry.generation >= (state.tokenInvalidatedAt[entry.tokenid] ?? 0)
+    }
+
+    /// After a committed change of these tokens (update, generate, delete).
+    func invalidate(tokenids: [String]) {
+        state.withLockedValue { state in
+            state.generation += 1
+            for id in tokenids { state.tokenInvalidatedAt[id] = state.generation }
+        }
+    }
+
+    /// After a committed change of users, groups or roles (or anything else that may matter).
+    func invalidateAll() {
+        state.withLockedValue { state in
+            state.generation += 1
+            state.allInvalidatedAt = state.generation
+            state.tokenInvalidatedAt.removeAll()
+            state.entries.removeAll()
+        }
+    }
+}
