@@ -25,8 +25,6 @@ final class LastAccessRecorder: Sendable {
     /// The not yet written last use of a token.
     func pendingValue(tokenid: Int64) -> Int64? { pending.withLockedValue { $0[tokenid] } }
 
-    var hasPending: Bool { pending.withLockedValue { !$0.isEmpty } }
-
     /// Starts the periodic flush.
     func start() {
         let task = Task { [weak self] in

@@ -47,12 +47,9 @@ public struct ObjectRule: Sendable {
     }
 
     public var fields: [Field]
-    /// Legacy `get` methods ignore keys they do not know instead of rejecting them.
-    public var ignoresUnknown: Bool
 
-    public init(ignoresUnknown: Bool = false, _ fields: [Field]) {
+    public init(_ fields: [Field]) {
         self.fields = fields
-        self.ignoresUnknown = ignoresUnknown
     }
 }
 

@@ -144,10 +144,8 @@ public enum Validator {
 
     static func object(_ value: JSON, _ rule: ObjectRule, path: String) throws(APIError) -> JSONObject {
         let input = try plainObject(value, path: path)
-        if !rule.ignoresUnknown {
-            for key in input.keys where !rule.fields.contains(where: { $0.name == key }) {
-                throw .invalid(path, "unexpected parameter \"\(key)\"")
-            }
+        for key in input.keys where !rule.fields.contains(where: { $0.name == key }) {
+            throw .invalid(path, "unexpected parameter \"\(key)\"")
         }
         var validated = JSONObject()
         for field in rule.fields {
