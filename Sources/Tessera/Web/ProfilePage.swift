@@ -20,8 +20,8 @@ struct ProfilePage: Sendable {
         let zones = [("default", viewer.t("system_default"))] + TimeZone.knownTimeZoneIdentifiers.sorted().map { ($0, $0) }
         let data: [String: Any] = [
             "username": viewer.account.username,
-            "languages": languages.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == lang] },
-            "timezones": zones.map { ["value": $0.0, "label": $0.1, "selected": $0.0 == zone] },
+            "languages": selectOptions(languages, selected: lang),
+            "timezones": selectOptions(zones, selected: zone),
             "rowsPerPage": values?["rows_per_page"] ?? viewer.account.string("rows_per_page"),
         ]
         return web.renderer.page("profile", title: viewer.t("profile"), viewer: viewer, strings: viewer.strings, data: data,

@@ -15,6 +15,9 @@ public struct WebUI: Sendable {
         LoginPages(web: web).addRoutes(to: router)
         TokenPages(web: web).addRoutes(to: router)
         ProfilePage(web: web).addRoutes(to: router)
+        UserPages(web: web).addRoutes(to: router)
+        RolePages(web: web).addRoutes(to: router)
+        GroupPages(web: web).addRoutes(to: router)
         UserLookup(web: web).addRoutes(to: router)
     }
 }

@@ -1,0 +1,122 @@
+import Foundation
+import Hummingbird
+
+/// An Administration page for Super admins (Users, User roles, User groups): a list with mass delete
+/// and one form to create or edit an object. Conformers only translate between forms and their
+/// service, which holds every rule; this extension holds the routes, the permission gate and delete.
+protocol AdminPage: Sendable {
+    var web: WebSession { get }
+    /// Where the list lives (`/users`); the other routes hang below it.
+    var base: String { get }
+    /// The menu entry to highlight, and the catalog key of the page title.
+    var menu: String { get }
+    var title: String { get }
+    /// Catalog nouns of the delete messages: `("user", "users")` gives `user_deleted`, `cannot_delete_users`, ….
+    var nouns: (one: String, many: String) { get }
+
+    func allowed(_ viewer: Viewer) -> Bool
+    func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response
+    /// The form for a new object (`id` nil) or a stored one; throws `WebFailure.forbidden` for an unknown id.
+    func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response
+    /// Creates (`id` nil) or updates from a posted form: a redirect to the list, or the form again with
+    /// the posted values and what went wrong.
+    func save(_ viewer: Viewer, _ call: CallContext, _ form: FormData, id: String?, secure: Bool) async throws -> Response
+    func delete(_ call: CallContext, _ ids: JSON) async throws
+}
+
+extension AdminPage {
+    var services: Services { web.services }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        func path(_ suffix: String) -> RouterPath { RouterPath(stringLiteral: base + suffix) }
+        router.get(path("")) { request, context in
+            await web.respond(request) {
+                let viewer = try await self.viewer(request)
+                return try await self.list(viewer, self.call(viewer, context), flash: WebSession.flash(request))
+            }
+        }
+        router.get(path("/new")) { request, context in
+            await web.respond(request) {
+                let viewer = try await self.viewer(request)
+                return try await self.form(viewer, self.call(viewer, context), id: nil)
+            }
+        }
+        router.get(path("/:id/edit")) { request, context in
+            await web.respond(request) {
+                let viewer = try await self.viewer(request)
+                return try await self.form(viewer, self.call(viewer, context), id: try Self.id(context))
+            }
+        }
+        router.post(path("/create")) { request, context in
+            await web.respond(request) { try await self.post(request, context, id: nil) }
+        }
+        router.post(path("/:id/update")) { request, context in
+            await web.respond(request) { try await self.post(request, context, id: try Self.id(context)) }
+        }
+        router.post(path("/delete")) { request, context in
+            await web.respond(request) { try await self.massDelete(request, context) }
+        }
+    }
+
+    /// A full page of this section.
+    func page(_ template: String, _ viewer: Viewer, _ data: [String: Any], flash: Flash? = nil) -> Response {
+        web.renderer.page(template, title: viewer.t(title), viewer: viewer, strings: viewer.strings, data: data, flash: flash, active: menu)
+    }
+
+    /// Back to the list with a success message.
+    func done(_ title: String, secure: Bool) -> Response {
+        Renderer.redirect(base, flash: Flash(ok: true, title: title), secure: secure)
+    }
+
+    /// A form number as the API takes it: an integer when it is one, else the text (for the service to refuse).
+    static func number(_ text: String) -> JSON { Int(text).map { .int($0) } ?? .string(text) }
+
+    // MARK: - Gate
+
+    private func viewer(_ request: Request) async throws -> Viewer {
+        let viewer = try await web.viewer(request)
+        guard allowed(viewer) else { throw WebFailure.forbidden }
+        return viewer
+    }
+
+    private func call(_ viewer: Viewer, _ context: AppRequestContext) -> CallContext { viewer.context(services, ip: context.clientIP) }
+
+    /// The `:id` of the route, digits only.
+    private static func id(_ context: AppRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), !id.isEmpty, id.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            throw WebFailure.forbidden
+        }
+        return id
+    }
+
+    /// The viewer and body of a form post whose CSRF token matches.
+    private func poster(_ request: Request) async throws -> (Viewer, FormData) {
+        var request = request
+        let form = try await request.form()
+        let viewer = try await web.poster(request, form)
+        guard allowed(viewer) else { throw WebFailure.forbidden }
+        return (viewer, form)
+    }
+
+    private func post(_ request: Request, _ context: AppRequestContext, id: String?) async throws -> Response {
+        let (viewer, form) = try await poster(request)
+        return try await save(viewer, call(viewer, context), form, id: id, secure: WebSession.isSecure(request))
+    }
+
+    // MARK: - Delete
+
+    /// Deletes the posted `ids[]` and goes back to the list with the outcome.
+    private func massDelete(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (viewer, form) = try await poster(request)
+        let ids = form.ids("ids[]")
+        let noun = ids.count == 1 ? nouns.one : nouns.many
+        let flash: Flash
+        do {
+            try await delete(call(viewer, context), .array(ids.map { .string($0) }))
+            flash = Flash(ok: true, title: "\(noun)_deleted")
+        } catch let error as APIError {
+            flash = Flash(ok: false, title: "cannot_delete_\(noun)", details: [error.message])
+        }
+        return Renderer.redirect(base, flash: flash, secure: WebSession.isSecure(request))
+    }
+}
