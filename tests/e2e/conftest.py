@@ -15,6 +15,11 @@ gets a fresh database created with psql, and the test is skipped when the variab
 
 Secrets a test sees (token values, passwords) can be registered with `server.secrets.add(...)`:
 after the process has stopped, the fixture fails if any of them occurs in the server's log.
+
+The browser suite (test_browser_*.py) adds the module-scoped fixtures `browser` (a headless
+Chromium through Selenium on the module's server, wrapped in `Browser`: sign-in, waits, page
+readers, screenshots into tests/e2e/screenshots/) and `admin_api` (JSON-RPC calls as Admin).
+A failing browser test leaves tests/e2e/screenshots/failed/<test>.png and .html.
 """
 
 from __future__ import annotations
@@ -234,3 +239,394 @@ def rpc(server: TesseraServer, method: str, params, auth: str | None = None, bea
     r = requests.post(server.api_url, json=body, headers=headers, timeout=10)
     assert r.status_code == 200, (r.status_code, r.text)
     return r.json()
+
+
+# ---------------------------------------------------------------------------------------------
+# Browser suite (tests/e2e/test_browser_*.py): headless Chromium driven by Selenium.
+#
+# Chromium and its driver come from Debian (`chromium`, `chromium-driver`; scripts/test installs
+# them); TESSERA_E2E_CHROMIUM and TESSERA_E2E_CHROMEDRIVER override where they are looked for.
+# Selenium is imported lazily so that the other suites run without it.
+
+SCREENSHOT_DIR = REPO_ROOT / "tests" / "e2e" / "screenshots"
+SCREENSHOT_SIZE = (1400, 900)
+BROWSER_WAIT = 10.0  # seconds for one explicit wait (page load, element, alert)
+TOKEN_RE = r"[0-9a-f]{64}"
+
+
+class ApiError(Exception):
+    """A JSON-RPC error answer: `.code`, `.message`, `.data` as the server sent them."""
+
+    def __init__(self, error: dict):
+        self.code = error.get("code")
+        self.message = error.get("message")
+        self.data = error.get("data")
+        super().__init__(f"{self.code} {self.message} {self.data}")
+
+
+class ApiClient:
+    """JSON-RPC calls as one user (session from user.login) or with a token; raises `ApiError`."""
+
+    def __init__(self, server: TesseraServer, username: str = "Admin", password: str | None = None, token: str | None = None):
+        self.server = server
+        if token is not None:
+            self.auth = token
+        else:
+            self.auth = self.call_raw("user.login", {"username": username, "password": password or server.password}, auth=None)
+
+    def call_raw(self, method: str, params, auth: str | None):
+        answer = rpc(self.server, method, params, auth=auth)
+        if "error" in answer:
+            raise ApiError(answer["error"])
+        return answer["result"]
+
+    def call(self, method: str, params):
+        return self.call_raw(method, params, auth=self.auth)
+
+
+@dataclasses.dataclass
+class PageMessage:
+    """The message box (#message) at the top of a page."""
+
+    ok: bool
+    title: str
+    details: list[str]
+
+
+def _browser_executables() -> tuple[str, str]:
+    chromium = os.environ.get("TESSERA_E2E_CHROMIUM") or next(
+        (p for p in map(shutil.which, ["chromium", "chromium-browser", "google-chrome"]) if p), None
+    )
+    driver = os.environ.get("TESSERA_E2E_CHROMEDRIVER") or shutil.which("chromedriver")
+    if driver is None and Path("/usr/lib/chromium/chromedriver").is_file():
+        driver = "/usr/lib/chromium/chromedriver"
+    missing = [name for name, path in [("chromium", chromium), ("chromedriver", driver)] if not path]
+    if missing:
+        pytest.fail(
+            f"{' and '.join(missing)} not found: install the Debian packages chromium and chromium-driver "
+            "(scripts/test does) or set TESSERA_E2E_CHROMIUM / TESSERA_E2E_CHROMEDRIVER",
+            pytrace=False,
+        )
+    return chromium, driver
+
+
+def start_chromium():
+    """A headless Chromium with a 1400x900 viewport (no Selenium Manager, no network use)."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.fail("selenium is not installed: pip install -r tests/e2e/requirements.txt", pytrace=False)
+    chromium, chromedriver = _browser_executables()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",  # runs as root in CI
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-extensions",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--password-store=basic",
+        "--lang=en-US",
+        f"--window-size={SCREENSHOT_SIZE[0]},{SCREENSHOT_SIZE[1]}",
+    ]:
+        options.add_argument(arg)
+    # No password manager prompts or leak checks over the sign-in forms.
+    options.add_experimental_option(
+        "prefs",
+        {"credentials_enable_service": False, "profile.password_manager_enabled": False, "profile.password_manager_leak_detection": False},
+    )
+    # Alerts (window.confirm) are handled explicitly by the tests; an unexpected one fails the next command.
+    options.unhandled_prompt_behavior = "ignore"
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
+    driver.set_page_load_timeout(30)
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": SCREENSHOT_SIZE[0], "height": SCREENSHOT_SIZE[1], "deviceScaleFactor": 1, "mobile": False},
+    )
+    return driver
+
+
+class Browser:
+    """A signed-in (or not) Chromium tab on one Tessera server, with the waits the tests need."""
+
+    def __init__(self, driver, server: TesseraServer):
+        self.driver = driver
+        self.server = server
+        self.base_url = server.base_url
+
+    # -- navigation and waiting
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    @property
+    def path(self) -> str:
+        """Path (and query) of the current page."""
+        parts = urllib.parse.urlsplit(self.driver.current_url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def wait(self, condition, message: str = "", timeout: float = BROWSER_WAIT):
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(condition, message)
+
+    def _wait_ready(self) -> None:
+        self.wait(lambda d: d.execute_script("return document.readyState") == "complete", "page did not finish loading")
+
+    def get(self, path: str) -> None:
+        self.driver.get(self.url(path))
+        self._wait_ready()
+
+    def find(self, css: str):
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
+    def finds(self, css: str) -> list:
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_elements(By.CSS_SELECTOR, css)
+
+    def text(self, css: str) -> str:
+        return self.find(css).text
+
+    def texts(self, css: str) -> list[str]:
+        """innerText of every match, read at one instant (safe while scripts rebuild the list)."""
+        return self.driver.execute_script(
+            "return Array.from(document.querySelectorAll(arguments[0])).map((e) => e.innerText.trim())", css
+        )
+
+    # -- the page's fetch() calls (the user pickers search with GET /ui/users)
+
+    _FETCH_HOOK = """
+        if (!window.__e2e) {
+          const e2e = window.__e2e = {pending: 0, hold: null, held: []};
+          const fetch = window.fetch, json = Response.prototype.json;
+          window.fetch = function (url, options) {
+            e2e.pending++;
+            let answer = fetch.call(this, url, options);
+            if (e2e.hold && new RegExp(e2e.hold).test(String(url))) {
+              const real = answer;
+              answer = new Promise((resolve) => e2e.held.push(() => resolve(real)));
+            }
+            return answer.finally(() => { e2e.pending--; });
+          };
+          // The body is read after fetch() settles; the page's code runs in the same turn after it.
+          Response.prototype.json = function () {
+            e2e.pending++;
+            return json.call(this).finally(() => setTimeout(() => { e2e.pending--; }, 0));
+          };
+        }
+    """
+
+    def track_fetches(self, hold: str | None = None) -> None:
+        """Counts this page's fetch() calls until their answers are handled; with `hold` (a regex on
+        the URL), answers to matching requests are held back until `release_fetches()`: a slow network."""
+        self.driver.execute_script(self._FETCH_HOOK + "window.__e2e.hold = arguments[0];", hold)
+
+    def release_fetches(self) -> None:
+        self.driver.execute_script("const e2e = window.__e2e; e2e.hold = null; e2e.held.splice(0).forEach((go) => go());")
+
+    def wait_fetches(self) -> None:
+        """Waits until every fetch() that is not held back has been answered and handled by the page."""
+        self.wait(
+            lambda d: d.execute_script("const e2e = window.__e2e; return e2e.pending === e2e.held.length"),
+            "the page's requests did not finish",
+        )
+
+    def type_slowly(self, css: str, text: str) -> None:
+        """Types one key at a time and lets the page answer each (as a person types, without the
+        races of a fast typist, which tests with held answers cover instead)."""
+        self.track_fetches()
+        field = self.find(css)
+        for key in text:
+            field.send_keys(key)
+            self.wait_fetches()
+
+    def wait_css(self, css: str, visible: bool = True):
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions as EC
+
+        locator = (By.CSS_SELECTOR, css)
+        cond = EC.visibility_of_element_located(locator) if visible else EC.presence_of_element_located(locator)
+        return self.wait(cond, f"{css} did not appear on {self.path}")
+
+    def fill(self, css: str, value: str):
+        field = self.find(css)
+        field.clear()
+        if value:
+            field.send_keys(value)
+        return field
+
+    def set_checked(self, css: str, checked: bool) -> None:
+        box = self.find(css)
+        if box.is_selected() != checked:
+            box.click()
+        assert box.is_selected() == checked, css
+
+    def submit(self, element_or_css, confirm: str | None = None, accept: bool = True) -> None:
+        """Clicks a button or link that loads a new page and waits for that page.
+
+        With `confirm`, the click must raise a window.confirm with exactly that text, which is
+        accepted (or dismissed with accept=False, in which case no page load is waited for)."""
+        from selenium.webdriver.support import expected_conditions as EC
+
+        element = self.find(element_or_css) if isinstance(element_or_css, str) else element_or_css
+        self.driver.execute_script("window.__e2eOldPage = true")
+        element.click()
+        if confirm is not None:
+            alert = self.wait(EC.alert_is_present(), "no confirmation dialog appeared")
+            assert alert.text == confirm
+            if not accept:
+                alert.dismiss()
+                return
+            alert.accept()
+        self.wait(self._new_page_loaded, "the click did not load a new page")
+
+    def _new_page_loaded(self, driver) -> bool:
+        """True once a new document (without the marker set before the click) has finished loading."""
+        from selenium.common.exceptions import UnexpectedAlertPresentException, WebDriverException
+
+        try:
+            return bool(driver.execute_script("return !window.__e2eOldPage && document.readyState === 'complete'"))
+        except UnexpectedAlertPresentException:
+            raise
+        except WebDriverException:  # the old document is going away while the script runs
+            return False
+
+    def alert_open(self) -> bool:
+        from selenium.common.exceptions import NoAlertPresentException
+
+        try:
+            self.driver.switch_to.alert.text
+            return True
+        except NoAlertPresentException:
+            return False
+
+    # -- session
+
+    def sign_in(self, username: str, password: str) -> None:
+        """Signs in through the form (after dropping any earlier session) and waits for the start page."""
+        self.driver.delete_all_cookies()
+        self.get("/login")
+        self.fill("#username", username)
+        self.fill("#password", password)
+        self.submit("#login-button")
+        assert not self.path.startswith("/login"), f"sign-in as {username} failed: {self.message()}"
+
+    def sign_out(self) -> None:
+        self.submit("#sign-out")
+
+    def session_cookie(self) -> str:
+        cookie = self.driver.get_cookie("tessera_session")
+        assert cookie is not None, "no session cookie in the browser"
+        return cookie["value"]
+
+    def http(self, method: str, path: str, **kwargs) -> requests.Response:
+        """A plain request outside the browser with the browser's session cookie (no redirects followed)."""
+        kwargs.setdefault("allow_redirects", False)
+        kwargs.setdefault("timeout", 10)
+        return requests.request(method, self.url(path), cookies={"tessera_session": self.session_cookie()}, **kwargs)
+
+    # -- what pages show
+
+    def message(self) -> PageMessage | None:
+        boxes = self.finds("#message")
+        if not boxes:
+            return None
+        box = boxes[0]
+        classes = (box.get_attribute("class") or "").split()
+        assert ("msg-good" in classes) != ("msg-bad" in classes), classes
+        details = [li.text for li in box.find_elements("css selector", "li")]
+        return PageMessage(ok="msg-good" in classes, title=box.find_element("css selector", "h4").text, details=details)
+
+    def menu(self) -> dict[str, str]:
+        """Menu item id (without `menu-`) → label."""
+        return {a.get_attribute("id")[len("menu-"):]: a.text for a in self.finds("nav.menu a")}
+
+    def token_rows(self) -> list[dict]:
+        """The rows of #tokens-table as dicts (cells absent from the page are left out), read in one script."""
+        return self.driver.execute_script(
+            """
+            const cells = {name: ".token-name", user: ".user", expires: ".expires", created: ".created",
+                           creator: ".creator", lastaccess: ".lastaccess", status: ".status-toggle"};
+            return Array.from(document.querySelectorAll("#tokens-table tbody tr[data-tokenid]")).map((tr) => {
+              const row = {tokenid: tr.dataset.tokenid, element: tr};
+              for (const [key, css] of Object.entries(cells)) {
+                const cell = tr.querySelector(css);
+                if (cell) row[key] = cell.innerText.trim();
+              }
+              row.expired = tr.querySelector(".expires").classList.contains("red");
+              return row;
+            });
+            """
+        )
+
+    def token_names(self) -> list[str]:
+        return [row["name"] for row in self.token_rows()]
+
+    def row(self, name: str) -> dict:
+        matches = [row for row in self.token_rows() if row["name"] == name]
+        assert len(matches) == 1, f"expected one row named {name!r}, got {[r['name'] for r in self.token_rows()]}"
+        return matches[0]
+
+    def screenshot(self, name: str) -> Path:
+        """Writes tests/e2e/screenshots/<name>.png at 1400x900."""
+        SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": SCREENSHOT_SIZE[0], "height": SCREENSHOT_SIZE[1], "deviceScaleFactor": 1, "mobile": False},
+        )
+        path = SCREENSHOT_DIR / f"{name}.png"
+        png = self.driver.get_screenshot_as_png()
+        width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert (width, height) == SCREENSHOT_SIZE, f"screenshot {name} is {width}x{height}"
+        path.write_bytes(png)
+        return path
+
+
+@pytest.fixture(scope="module")
+def browser(tessera_server):
+    """A headless Chromium on the module's server, closed after the module."""
+    driver = start_chromium()
+    try:
+        yield Browser(driver, tessera_server)
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def admin_api(tessera_server) -> ApiClient:
+    """JSON-RPC as Admin (a session from user.login)."""
+    return ApiClient(tessera_server)
+
+
+def pytest_sessionstart(session):
+    """Screenshots of failures are about this run only."""
+    shutil.rmtree(SCREENSHOT_DIR / "failed", ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing browser test leaves tests/e2e/screenshots/failed/<test>.png and .html behind."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    browser = item.funcargs.get("browser") if hasattr(item, "funcargs") else None
+    if not isinstance(browser, Browser):
+        return
+    folder = SCREENSHOT_DIR / "failed"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in item.nodeid.split("::", 1)[-1])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        browser.driver.save_screenshot(str(folder / f"{safe}.png"))
+        (folder / f"{safe}.html").write_text(browser.driver.page_source)
+    except Exception:  # an open alert or a dead browser: the failure itself says more
+        pass

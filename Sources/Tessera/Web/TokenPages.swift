@@ -177,7 +177,7 @@ struct TokenPages: Sendable {
                 "expiresAt": expiresAt == 0 ? viewer.t("never") : viewer.dates.format(expiresAt),
                 "expired": expiresAt != 0 && now > expiresAt,
                 "createdAt": viewer.dates.format(Int64(token["created_at"]?.stringValue ?? "0") ?? 0),
-                "creator": creator == "0" ? nil : names[creator] as Any?,
+                "creator": names[creator] ?? "", "hasCreator": creator != "0" && names[creator] != nil,
                 "lastAccess": lastaccess == 0 ? viewer.t("never") : viewer.dates.format(lastaccess),
                 "enabled": token["status"]?.stringValue == "0",
                 "base": variant.base, "admin": variant == .admin,
@@ -236,7 +236,7 @@ struct TokenPages: Sendable {
         var enabled = true
 
         var dictionary: [String: Any] {
-            ["name": name, "userid": userid.isEmpty ? nil : userid as Any?, "userLabel": userLabel, "description": description,
+            ["name": name, "userid": userid, "hasUser": !userid.isEmpty, "userLabel": userLabel, "description": description,
              "expiresState": expiresState, "expiresAt": expiresAt, "enabled": enabled]
         }
     }

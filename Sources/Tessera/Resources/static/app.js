@@ -84,8 +84,9 @@ function chip(container, name, user) {
 function setupMultiselect(box) {
   const name = box.dataset.name, multiple = box.dataset.multiple === "1";
   const chips = $(".chips", box), input = $(".ms-input", box), list = $(".suggestions", box);
-  let active = -1, found = [];
+  let active = -1, found = [], asked = 0;
   function choose(user) {
+    asked++;
     if (!multiple) chips.innerHTML = "";
     if (!$$("input", chips).some((i) => i.value === user.userid)) chip(chips, name, user);
     input.value = ""; list.hidden = true; input.focus();
@@ -102,8 +103,11 @@ function setupMultiselect(box) {
     list.hidden = found.length === 0;
   }
   input.addEventListener("input", async () => {
-    const text = input.value.trim();
-    found = text ? await searchUsers(text) : []; active = found.length ? 0 : -1; show();
+    // Only the answer to the latest text counts: a slower, older answer is dropped.
+    const text = input.value.trim(), ticket = ++asked;
+    const users = text ? await searchUsers(text) : [];
+    if (ticket !== asked || input.value.trim() !== text || document.activeElement !== input) return;
+    found = users; active = found.length ? 0 : -1; show();
   });
   input.addEventListener("keydown", (e) => {
     if (e.key === "ArrowDown" && found.length) { active = (active + 1) % found.length; show(); e.preventDefault(); }
@@ -117,9 +121,13 @@ function setupMultiselect(box) {
   if (select) select.addEventListener("click", async () => {
     const target = dialog || createDialog();
     const listEl = $("#user-dialog-list", target), search = $("#user-dialog-search", target);
+    let dialogAsked = 0;
     async function fill() {
+      const ticket = ++dialogAsked;
+      const users = await searchUsers(search.value.trim());
+      if (ticket !== dialogAsked) return;
       listEl.innerHTML = "";
-      (await searchUsers(search.value.trim())).forEach((user) => {
+      users.forEach((user) => {
         const li = document.createElement("li"), b = document.createElement("button");
         b.type = "button"; b.textContent = user.label;
         b.addEventListener("click", () => { choose(user); target.close(); });

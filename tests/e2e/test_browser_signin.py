@@ -1,0 +1,102 @@
+"""Browser: the sign-in page, the start page per role, sign-out, and CSRF protection of form posts."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import rpc
+
+WRONG_PASSWORD = "Incorrect user name or password or account is temporarily blocked."
+
+
+def test_login_page_and_wrong_password(browser, tessera_server):
+    browser.driver.delete_all_cookies()
+    browser.get("/")
+    assert browser.path == "/login"  # not signed in: the start page sends to the sign-in form
+    assert browser.driver.title == "Sign in · Tessera"
+    assert browser.find("#username").get_attribute("value") == ""
+    assert browser.text("#login-button") == "Sign in"
+    assert browser.finds("nav.menu") == []  # no menu before sign-in
+    browser.screenshot("login")
+
+    browser.fill("#username", "Admin")
+    browser.fill("#password", "not-the-password")
+    browser.submit("#login-button")
+    assert browser.path == "/login"
+    message = browser.message()
+    assert message is not None and not message.ok
+    assert message.title == WRONG_PASSWORD
+    # The username stays, the password does not.
+    assert browser.find("#username").get_attribute("value") == "Admin"
+    assert browser.find("#password").get_attribute("value") == ""
+    assert browser.driver.get_cookie("tessera_session") is None
+
+
+def test_sign_in_and_out(browser, tessera_server):
+    browser.sign_in("Admin", tessera_server.password)
+    assert browser.path == "/tokens"
+    assert browser.text("h1") == "API tokens"
+    assert browser.text("#whoami") == "Admin (Zabbix Administrator)"
+    menu = browser.menu()
+    assert menu["tokens"] == "API tokens"
+    assert menu["profile"] == "Profile"
+    assert menu["my-tokens"] == "My API tokens"
+    assert "active" in browser.find("#menu-tokens").get_attribute("class").split()
+    # The session cookie is HttpOnly and SameSite.
+    cookie = browser.driver.get_cookie("tessera_session")
+    assert cookie["httpOnly"] is True
+    assert cookie.get("sameSite") == "Lax"
+    session = cookie["value"]
+    # The web session is an API session too.
+    check = {"sessionid": session}
+    assert rpc(tessera_server, "user.checkAuthentication", check)["result"]["username"] == "Admin"
+
+    # /login while signed in goes to the start page.
+    browser.get("/login")
+    assert browser.path == "/tokens"
+
+    browser.sign_out()
+    assert browser.path == "/login"
+    browser.get("/tokens")
+    assert browser.path == "/login"
+    # Signing out ended the session on the server, not only in this browser.
+    assert rpc(tessera_server, "user.checkAuthentication", check)["error"]["data"] == "Session terminated, re-login, please."
+
+
+def test_post_without_csrf_is_refused(browser, tessera_server, admin_api):
+    tokenid = admin_api.call("token.create", {"name": "csrf-target"})["tokenids"][0]
+    browser.sign_in("Admin", tessera_server.password)
+    browser.get("/tokens")
+    csrf = browser.find("#mass-form input[name=csrf]").get_attribute("value")
+    assert re.fullmatch(r"[0-9a-f]{32}", csrf)
+
+    for path, data in [
+        ("/tokens/disable", {"tokenids[]": tokenid}),
+        ("/tokens/delete", {"tokenids[]": tokenid}),
+        ("/tokens/create", {"name": "csrf-created", "userid": "1", "expires_state": "0", "status": "0"}),
+        (f"/tokens/{tokenid}/update", {"name": "csrf-renamed", "expires_state": "0", "status": "0"}),
+        ("/user/profile", {"lang": "nl_NL"}),
+    ]:
+        for form in [data, {**data, "csrf": "0" * 32}]:
+            r = browser.http("POST", path, data=form)
+            assert r.status_code == 403, (path, form, r.status_code)
+            assert "Request refused" in r.text
+            assert "The form has expired or did not come from this site." in r.text
+
+    token = admin_api.call("token.get", {"tokenids": [tokenid], "output": ["tokenid", "name", "status"]})
+    assert token == [{"tokenid": tokenid, "name": "csrf-target", "status": "0"}]
+    assert admin_api.call("token.get", {"filter": {"name": "csrf-created"}, "countOutput": True}) == "0"
+    assert admin_api.call("user.get", {"userids": ["1"], "output": ["lang"]})[0]["lang"] == "default"
+
+    # The same post with the page's csrf value goes through (so the refusals above were about csrf).
+    r = browser.http("POST", "/tokens/disable", data={"tokenids[]": tokenid, "csrf": csrf})
+    assert r.status_code == 303 and r.headers["Location"] == "/tokens"
+    assert admin_api.call("token.get", {"tokenids": [tokenid], "output": ["status"]})[0]["status"] == "1"
+
+    # The browser shows the refusal page too (a form whose csrf field was removed).
+    browser.get("/tokens")
+    browser.driver.execute_script("document.querySelector('#mass-form input[name=csrf]').remove()")
+    browser.find(f"tr[data-tokenid='{tokenid}'] input[type=checkbox]").click()
+    browser.submit("#mass-delete", confirm="Delete selected API tokens?")
+    assert browser.text("#error-page h1") == "Request refused"
+    assert admin_api.call("token.get", {"tokenids": [tokenid], "countOutput": True}) == "1"
