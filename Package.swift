@@ -51,7 +51,8 @@ let package = Package(
             dependencies: [
                 "Tessera",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
     ]
 )

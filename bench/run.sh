@@ -9,6 +9,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
+rm -f bench/.last-run
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
 THREADS=${THREADS:-2}
@@ -33,8 +34,10 @@ rpc() { # rpc PORT BODY -> response
 # load NAME URL [ENV...] -> prints "rps p50 p99" (latencies in ms)
 load() {
     local name=$1 url=$2; shift 2
-    env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$SCRIPT" "$url" >/dev/null 2>&1 || true
-    env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$SCRIPT" "$url" >"$WORK/$name.txt" 2>&1
+    local script=()
+    [ -n "$SCRIPT" ] && script=(-s "$SCRIPT")
+    env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${script[@]}" "$url" >/dev/null 2>&1 || true
+    env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${script[@]}" "$url" >"$WORK/$name.txt" 2>&1
     python3 - "$WORK/$name.txt" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
@@ -52,7 +55,7 @@ for N in "${SIZES[@]}"; do
     PORT=$(free_port)
     echo "== $N tokens ==" 
     start=$(date +%s.%N)
-    TOKEN=$("$BIN" seed-tokens --count "$N" --data-dir "$WORK/data" 2>"$WORK/seed.log" | tail -n 1)
+    TOKEN=$(TESSERA_ADMIN_PASSWORD=x "$BIN" seed-tokens --count "$N" --data-dir "$WORK/data" 2>"$WORK/seed.log" | tail -n 1)
     echo "seeding: $(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')") s ($(tail -n 1 "$WORK/seed.log"))"
     TESSERA_ADMIN_PASSWORD=x "$BIN" serve --port "$PORT" --data-dir "$WORK/data" --log-level warning >"$WORK/server.log" 2>&1 &
     SERVER=$!
@@ -64,15 +67,10 @@ for N in "${SIZES[@]}"; do
     GET='{"jsonrpc":"2.0","method":"token.get","params":{"output":["tokenid"],"limit":1},"id":1}'
     GET_AUTH='{"jsonrpc":"2.0","method":"token.get","params":{"output":["tokenid"],"limit":1},"auth":"'"$TOKEN"'","id":1}'
 
-    SCRIPT=bench/rpc.lua
     declare -A R
-    R[healthz]=$(SCRIPT=; wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$PORT/healthz" >/dev/null; \
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$PORT/healthz" >"$WORK/healthz.txt"; \
-        python3 -c "
-import re; t=open('$WORK/healthz.txt').read()
-ms=lambda v,u: float(v)*{'us':0.001,'ms':1,'s':1000}[u]
-l=dict((p,ms(v,u)) for p,v,u in re.findall(r'\s(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)', t))
-print(f\"{float(re.search(r'Requests/sec:\s+([\d.]+)', t).group(1)):.0f} {l['50']:.2f} {l['99']:.2f}\")")
+    SCRIPT=""
+    R[healthz]=$(load healthz "http://127.0.0.1:$PORT/healthz")
+    SCRIPT=bench/rpc.lua
     R[apiinfo]=$(load apiinfo "$URL" BODY='{"jsonrpc":"2.0","method":"apiinfo.version","params":{},"id":1}')
     R[checkauth]=$(load checkauth "$URL" BODY='{"jsonrpc":"2.0","method":"user.checkAuthentication","params":{"token":"'"$TOKEN"'"},"id":1}')
     R[get_bearer]=$(load get_bearer "$URL" BODY="$GET" BEARER="$TOKEN")
@@ -98,7 +96,7 @@ print(f\"{float(re.search(r'Requests/sec:\s+([\d.]+)', t).group(1)):.0f} {l['50'
     COOKIE=$WORK/cookies
     curl -s -c "$COOKIE" -o /dev/null -d "username=Admin&password=x" "http://127.0.0.1:$PORT/login"
     curl -s -b "$COOKIE" -o /dev/null "http://127.0.0.1:$PORT/tokens"
-    echo "admin list page: $(curl -s -b "$COOKIE" -o /dev/null -w '%{time_total}' "http://127.0.0.1:$PORT/tokens") s"
+    echo "admin list page: $(curl -s -b "$COOKIE" -o /dev/null -w '%{time_total} s (HTTP %{http_code})' "http://127.0.0.1:$PORT/tokens")"
     SEARCH='{"jsonrpc":"2.0","method":"token.get","params":{"search":{"name":"bench-12"},"output":["tokenid"]},"auth":"'"$TOKEN"'","id":1}'
     echo "token.get name search: $(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json-rpc' --data-binary "$SEARCH" "$URL") s"
     echo "$N ${R[get_bearer]}" >>"$ROOT/bench/.last-run"
@@ -106,3 +104,16 @@ print(f\"{float(re.search(r'Requests/sec:\s+([\d.]+)', t).group(1)):.0f} {l['50'
     trap - EXIT
     rm -rf "$WORK"
 done
+
+# The 1M run against the 1k run (token.get with Bearer), when both ran.
+python3 - "$ROOT/bench/.last-run" <<'PY'
+import sys
+runs = {}
+for line in open(sys.argv[1]):
+    n, rps, p50, p99 = line.split()[:4]
+    runs[n] = (float(rps), float(p99))
+if "1000" in runs and "1000000" in runs:
+    (r1, p1), (r2, p2) = runs["1000"], runs["1000000"]
+    print(f"1M vs 1k (token.get, Bearer): {100 * r2 / r1:.0f} % of the throughput, p99 {p2:.2f} ms vs {p1:.2f} ms")
+PY
+rm -f "$ROOT/bench/.last-run"

@@ -24,6 +24,8 @@ struct SeedTokens: AsyncParsableCommand {
         var config = ServerConfig()
         config.dataDir = dataDir
         config.databaseURL = database
+        // On a new database the first-start password applies here too, as for `serve`.
+        config.adminPassword = ProcessInfo.processInfo.environment["TESSERA_ADMIN_PASSWORD"]
         var logger = Logger(label: "tessera")
         logger.logLevel = .warning
         let db = try await openDatabase(config, logger: logger)
