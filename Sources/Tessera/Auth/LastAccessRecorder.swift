@@ -42,12 +42,10 @@ final class LastAccessRecorder: Sendable {
         await flush()
     }
 
-    /// Writes the pending values; a newer value in the database (another instance) is kept.
+    /// Writes the pending values; a newer value in the database (another instance) is kept. Values
+    /// stay visible to `pendingValue` until their write has committed, so `token.get` never misses one.
     func flush() async {
-        let batch = pending.withLockedValue { pending -> [Int64: Int64] in
-            defer { pending.removeAll(keepingCapacity: true) }
-            return pending
-        }
+        let batch = pending.withLockedValue { $0 }
         guard !batch.isEmpty else { return }
         do {
             try await database.transaction { db in
@@ -55,11 +53,10 @@ final class LastAccessRecorder: Sendable {
                     try await db.raw("UPDATE token SET lastaccess = \(bind: time) WHERE tokenid = \(bind: tokenid) AND lastaccess < \(bind: time)").run()
                 }
             }
-        } catch {
-            // Keep the values for the next attempt rather than losing them.
             pending.withLockedValue { pending in
-                for (tokenid, time) in batch { pending[tokenid] = max(pending[tokenid] ?? 0, time) }
+                for (tokenid, time) in batch where pending[tokenid] == time { pending[tokenid] = nil }
             }
+        } catch {
             logger.warning("lastaccess flush failed, will retry: \(String(describing: error))")
         }
     }

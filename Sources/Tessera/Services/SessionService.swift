@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// Logging in and out, and checking credentials for other services (users spec §2).
@@ -5,6 +6,22 @@ public struct SessionService: Sendable {
     let database: any Database
     let authenticator: Authenticator
     let clock: UnixTime
+    /// The settings the user object needs (default language and time zone), read once: no API method
+    /// changes them, and `user.checkAuthentication` sits in front of other services' every request.
+    private let userDefaults = NIOLockedValueBox<Settings?>(nil)
+
+    init(database: any Database, authenticator: Authenticator, clock: UnixTime) {
+        self.database = database
+        self.authenticator = authenticator
+        self.clock = clock
+    }
+
+    private func defaults() async throws -> Settings {
+        if let cached = userDefaults.withLockedValue({ $0 }) { return cached }
+        let settings = try await database.read { db in try await Settings.load(db) }
+        userDefaults.withLockedValue { $0 = settings }
+        return settings
+    }
 
     static let failedLogin = "Incorrect user name or password or account is temporarily blocked."
 
@@ -109,7 +126,7 @@ public struct SessionService: Sendable {
     public func checkAuthentication(_ params: JSON, ip: String) async throws -> JSON {
         let object = try Validator.plainObject(params, path: "/")
         guard object.has("sessionid") != object.has("token") else { throw APIError.params("Session ID or token is expected.") }
-        let settings = try await database.read { db in try await Settings.load(db) }
+        let settings = try await defaults()
         if object.has("token") {
             let validated = try Validator.object(params, ObjectRule([.required("token", .string())]), path: "/")
             let (_, account) = try await authenticator.tokenAccount(validated["token"]!.stringValue!)
