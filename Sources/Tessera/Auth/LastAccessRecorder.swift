@@ -36,10 +36,10 @@ final class LastAccessRecorder: Sendable {
         timer.withLockedValue { $0 = task }
     }
 
-    /// Stops the timer and writes what is pending.
+    /// Stops the timer and writes what is pending, even when the caller is being cancelled.
     func stop() async {
         timer.withLockedValue { $0?.cancel() }
-        await flush()
+        await Task { await self.flush() }.value
     }
 
     /// Writes the pending values; a newer value in the database (another instance) is kept. Values
@@ -56,6 +56,8 @@ final class LastAccessRecorder: Sendable {
             pending.withLockedValue { pending in
                 for (tokenid, time) in batch where pending[tokenid] == time { pending[tokenid] = nil }
             }
+        } catch is CancellationError {
+            // The timer stopped mid-write; `stop()` writes the values again.
         } catch {
             logger.warning("lastaccess flush failed, will retry: \(String(describing: error))")
         }

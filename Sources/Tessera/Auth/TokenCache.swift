@@ -18,6 +18,8 @@ final class TokenCache: Sendable {
     }
 
     private struct State {
+        /// False while changes made elsewhere might go unseen (the change listener is not connected).
+        var trusted: Bool
         var generation: UInt64 = 0
         /// Generation of the last invalidation of everything.
         var allInvalidatedAt: UInt64 = 0
@@ -26,18 +28,42 @@ final class TokenCache: Sendable {
         var entries: [String: Entry] = [:]
     }
 
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
     let capacity: Int
 
-    /// `capacity` 0 keeps nothing (every lookup reads the database).
-    init(capacity: Int) { self.capacity = capacity }
+    /// `trusted` false starts with the cache off until `trust()` (when changes arrive from elsewhere).
+    init(capacity: Int, trusted: Bool = true) {
+        self.capacity = capacity
+        self.state = NIOLockedValueBox(State(trusted: trusted))
+    }
+
+    /// Stops serving entries: from now on every lookup reads the database.
+    func distrust() {
+        state.withLockedValue { state in
+            state.trusted = false
+            state.generation += 1
+            state.allInvalidatedAt = state.generation
+            state.entries.removeAll()
+        }
+    }
+
+    /// Serves entries again, starting empty (called once changes are being received again).
+    func trust() {
+        state.withLockedValue { state in
+            state.generation += 1
+            state.allInvalidatedAt = state.generation
+            state.tokenInvalidatedAt.removeAll()
+            state.entries.removeAll()
+            state.trusted = true
+        }
+    }
 
     /// The generation to pass to `store` after reading the database.
     var generation: UInt64 { state.withLockedValue { $0.generation } }
 
     func entry(forHash hash: String) -> Entry? {
         state.withLockedValue { state in
-            guard let entry = state.entries[hash] else { return nil }
+            guard state.trusted, let entry = state.entries[hash] else { return nil }
             guard Self.isCurrent(entry, state) else {
                 state.entries[hash] = nil
                 return nil
@@ -48,7 +74,7 @@ final class TokenCache: Sendable {
 
     func store(_ entry: Entry, forHash hash: String) {
         state.withLockedValue { state in
-            guard capacity > 0, Self.isCurrent(entry, state) else { return }
+            guard state.trusted, Self.isCurrent(entry, state) else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
             state.entries[hash] = entry
         }

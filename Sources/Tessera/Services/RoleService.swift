@@ -3,8 +3,8 @@ import SQLKit
 /// The `role.*` rules (users spec §5).
 public struct RoleService: Sendable {
     let database: any Database
-    /// Emptied after every change: users, groups and roles decide whether a token authenticates.
-    let cache: TokenCache
+    /// Told about every change that can alter whether a token authenticates.
+    let changes: ChangeFeed
 
     static let table = Table(
         name: "role", primaryKey: "roleid", columns: [("roleid", .id), ("name", .text), ("type", .int), ("readonly", .int)])
@@ -178,6 +178,7 @@ public struct RoleService: Sendable {
         try ParamShape.checkUnique(items, fields: ["name"])
         let ids = items.map { $0["roleid"]!.stringValue! }
         try await database.transaction { db in
+            try await changes.announce(.everything, in: db)
             let roles = try await Self.roleRows(db)
             guard ids.allSatisfy({ roles[$0] != nil }) else { throw APIError.noPermissions }
             for item in items {
@@ -204,7 +205,7 @@ public struct RoleService: Sendable {
                 }
             }
         }
-        cache.invalidateAll()
+        changes.apply(.everything)
         return ["roleids": .array(ids.map { .string($0) })]
     }
 
@@ -267,6 +268,7 @@ public struct RoleService: Sendable {
     public func delete(_ context: CallContext, _ params: JSON) async throws -> JSON {
         let ids = try ParamShape.idList(params)
         try await database.transaction { db in
+            try await changes.announce(.everything, in: db)
             let roles = try await Self.roleRows(db)
             guard ids.allSatisfy({ roles[$0] != nil }) else { throw APIError.noPermissions }
             for id in ids {
@@ -281,7 +283,7 @@ public struct RoleService: Sendable {
                 .init(action: .delete, resource: .userRole, resourceid: $0, resourcename: roles[$0]!["name"]!.stringValue!, details: nil)
             })
         }
-        cache.invalidateAll()
+        changes.apply(.everything)
         return ["roleids": .array(ids.map { .string($0) })]
     }
 }

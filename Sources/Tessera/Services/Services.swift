@@ -7,8 +7,10 @@ public struct Services: Sendable {
     /// What `apiinfo.version` reports (clients branch on it: below 6.4 they send `auth`, from 6.4 a Bearer header).
     public let apiVersion: String
     public let authenticator: Authenticator
-    let tokenCache: TokenCache
+    let changes: ChangeFeed
     let lastAccess: LastAccessRecorder
+    /// Receives other instances' changes on PostgreSQL.
+    private let listener: Task<Void, Never>?
     public let tokens: TokenService
     public let sessions: SessionService
     public let users: UserService
@@ -25,26 +27,37 @@ public struct Services: Sendable {
         self.database = database
         self.clock = clock
         self.apiVersion = apiVersion
-        // Several instances may share a PostgreSQL database, and until they tell each other about
-        // changes (LISTEN/NOTIFY) a cached verdict could outlive a revocation made elsewhere: there,
-        // every authentication reads the database.
-        let cache = TokenCache(capacity: database.engine == .sqlite ? 1_100_000 : 0)
+        // On PostgreSQL other instances may change tokens too: the cache serves entries only while
+        // their changes are being received (LISTEN), and drops everything when that connection is lost.
+        let cache = TokenCache(capacity: 1_100_000, trusted: database.engine == .sqlite)
+        let changes = ChangeFeed(cache: cache, engine: database.engine)
         let lastAccess = LastAccessRecorder(database: database, interval: lastAccessInterval, logger: logger)
-        self.tokenCache = cache
+        self.changes = changes
         self.lastAccess = lastAccess
         self.authenticator = Authenticator(database: database, clock: clock, cache: cache, lastAccess: lastAccess)
-        self.tokens = TokenService(database: database, cache: cache, lastAccess: lastAccess)
+        self.tokens = TokenService(database: database, changes: changes, lastAccess: lastAccess)
         self.sessions = SessionService(database: database, authenticator: authenticator, clock: clock)
-        self.users = UserService(database: database, cache: cache)
-        self.userGroups = UserGroupService(database: database, cache: cache)
-        self.roles = RoleService(database: database, cache: cache)
+        self.users = UserService(database: database, changes: changes)
+        self.userGroups = UserGroupService(database: database, changes: changes)
+        self.roles = RoleService(database: database, changes: changes)
         self.settings = SettingsService(database: database)
+        if let postgres = database as? PostgresStore {
+            listener = Task {
+                await postgres.listen(
+                    channel: ChangeFeed.channel, listening: { cache.trust() }, lost: { cache.distrust() },
+                    received: { changes.apply(ChangeFeed.Change(payload: $0)) })
+            }
+        } else {
+            listener = nil
+        }
         self.auditLog = AuditLogService(database: database)
         lastAccess.start()
     }
 
     /// Writes the pending `lastaccess` values; the instance serves no more token calls after this.
     public func shutdown() async {
+        listener?.cancel()
+        await listener?.value
         await lastAccess.stop()
     }
 

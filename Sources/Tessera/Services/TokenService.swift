@@ -3,7 +3,8 @@ import SQLKit
 /// The `token.*` rules (token spec §2), shared by the API, the UI and the CLI.
 public struct TokenService: Sendable {
     let database: any Database
-    let cache: TokenCache
+    /// Told about every change that can alter whether a token authenticates.
+    let changes: ChangeFeed
     let lastAccess: LastAccessRecorder
 
     static let table = Table(
@@ -130,6 +131,7 @@ public struct TokenService: Sendable {
         try ParamShape.checkUnique(items, fields: ["tokenid"])
         let ids = items.map { $0["tokenid"]!.stringValue! }
         try await database.transaction { db in
+            try await changes.announce(.tokens(ids), in: db)
             let existing = try await visibleTokens(db, context, ids: ids)
             guard existing.count == Set(ids).count else { throw APIError.noPermissions }
             var withOwners = items
@@ -146,14 +148,14 @@ public struct TokenService: Sendable {
             for item in items {
                 let tokenid = item["tokenid"]!.stringValue!
                 let old = existing[tokenid]!
-                var changes: [(String, new: String, old: String)] = []
+                var edits: [(String, new: String, old: String)] = []
                 for (key, value) in item.pairs where key != "tokenid" {
                     let new = value.scalarText ?? "", previous = old[key]?.stringValue ?? ""
-                    if new != previous { changes.append((key, new, previous)) }
+                    if new != previous { edits.append((key, new, previous)) }
                 }
-                guard !changes.isEmpty else { continue }
+                guard !edits.isEmpty else { continue }
                 var sets: [SQLQueryString] = []
-                for change in changes {
+                for change in edits {
                     if change.0 == "name" || change.0 == "description" {
                         sets.append("\(ident: change.0) = \(bind: change.new)")
                     } else {
@@ -162,11 +164,11 @@ public struct TokenService: Sendable {
                 }
                 try await db.raw("UPDATE token SET " + sets.joined(separator: ", ") + " WHERE tokenid = \(bind: Int64(tokenid)!)").run()
                 records.append(.init(action: .update, resource: .apiToken, resourceid: tokenid,
-                                     resourcename: old["name"]?.stringValue ?? "", details: AuditLog.updateDetails("token", changes)))
+                                     resourcename: old["name"]?.stringValue ?? "", details: AuditLog.updateDetails("token", edits)))
             }
             try await AuditLog.write(db, context, records)
         }
-        cache.invalidate(tokenids: ids)
+        changes.apply(.tokens(ids))
         return ["tokenids": .array(ids.map { .string($0) })]
     }
 
@@ -190,11 +192,12 @@ public struct TokenService: Sendable {
         try refuseGuest(context)
         let ids = try ParamShape.idList(params)
         try await database.transaction { db in
+            try await changes.announce(.tokens(ids), in: db)
             let existing = try await visibleTokens(db, context, ids: ids)
             guard existing.count == ids.count else { throw APIError.noPermissions }
             try await Self.deleteTokens(db, context, ids.map { ($0, existing[$0]!["name"]?.stringValue ?? "") })
         }
-        cache.invalidate(tokenids: ids)
+        changes.apply(.tokens(ids))
         return ["tokenids": .array(ids.map { .string($0) })]
     }
 
@@ -213,6 +216,7 @@ public struct TokenService: Sendable {
         try refuseGuest(context)
         let ids = try ParamShape.idList(params)
         let results = try await database.transaction { db -> [JSON] in
+            try await changes.announce(.tokens(ids), in: db)
             let existing = try await visibleTokens(db, context, ids: ids)
             guard existing.count == ids.count else { throw APIError.noPermissions }
             var results: [JSON] = []
@@ -233,7 +237,7 @@ public struct TokenService: Sendable {
             try await AuditLog.write(db, context, records)
             return results
         }
-        cache.invalidate(tokenids: ids)
+        changes.apply(.tokens(ids))
         return .array(results)
     }
 

@@ -3,8 +3,8 @@ import SQLKit
 /// The `usergroup.*` rules (users spec §4).
 public struct UserGroupService: Sendable {
     let database: any Database
-    /// Emptied after every change: users, groups and roles decide whether a token authenticates.
-    let cache: TokenCache
+    /// Told about every change that can alter whether a token authenticates.
+    let changes: ChangeFeed
 
     static let table = GroupRepository.table
 
@@ -96,6 +96,7 @@ public struct UserGroupService: Sendable {
         let items = try ParamShape.objects(try Self.resolveUserids(params), Self.createRule)
         try ParamShape.checkUnique(items, fields: ["name"])
         let ids = try await database.transaction { db -> [String] in
+            try await changes.announce(.everything, in: db)
             for item in items { try await Self.checkNameFree(db, item["name"]!.stringValue!, except: nil) }
             try await Self.checkUsers(db, items)
             for item in items { try Self.checkSelf(context, item, groupStays: true) }
@@ -127,7 +128,7 @@ public struct UserGroupService: Sendable {
             }
             return ids
         }
-        cache.invalidateAll()
+        changes.apply(.everything)
         return ["usrgrpids": .array(ids.map { .string($0) })]
     }
 
@@ -137,6 +138,7 @@ public struct UserGroupService: Sendable {
         try ParamShape.checkUnique(items, fields: ["name"])
         let ids = items.map { $0["usrgrpid"]!.stringValue! }
         try await database.transaction { db in
+            try await changes.announce(.everything, in: db)
             let groups = try await GroupRepository.groups(db, ids: ids)
             guard ids.allSatisfy({ groups[$0] != nil }) else { throw APIError.noPermissions }
             for item in items {
@@ -161,16 +163,16 @@ public struct UserGroupService: Sendable {
                 let id = item["usrgrpid"]!.stringValue!
                 let old = groups[id]!
                 var sets: [SQLQueryString] = []
-                var changes: [(String, new: String, old: String)] = []
+                var edits: [(String, new: String, old: String)] = []
                 for key in Self.writable {
                     guard let new = item[key]?.scalarText, new != old[key]?.stringValue else { continue }
                     sets.append(key == "name" ? "name = \(bind: new)" : "\(unsafeRaw: key) = \(bind: Int64(new)!)")
-                    changes.append((key, new, old[key]?.stringValue ?? ""))
+                    edits.append((key, new, old[key]?.stringValue ?? ""))
                 }
                 if !sets.isEmpty {
                     try await db.raw("UPDATE usrgrp SET " + sets.joined(separator: ", ") + " WHERE usrgrpid = \(bind: Int64(id)!)").run()
                 }
-                var details = AuditLog.updateDetails("usergroup", changes).pairs
+                var details = AuditLog.updateDetails("usergroup", edits).pairs
                 if let userids = Self.userIDs(item) { details += try await Self.setUsers(db, usrgrpid: id, userids: userids) }
                 if !details.isEmpty {
                     try await AuditLog.write(db, context, [
@@ -181,7 +183,7 @@ public struct UserGroupService: Sendable {
             }
             try await Self.checkNobodyGroupless(db)
         }
-        cache.invalidateAll()
+        changes.apply(.everything)
         return ["usrgrpids": .array(ids.map { .string($0) })]
     }
 
@@ -254,6 +256,7 @@ public struct UserGroupService: Sendable {
     public func delete(_ context: CallContext, _ params: JSON) async throws -> JSON {
         let ids = try ParamShape.idList(params)
         try await database.transaction { db in
+            try await changes.announce(.everything, in: db)
             let groups = try await GroupRepository.groups(db, ids: ids)
             guard ids.allSatisfy({ groups[$0] != nil }) else { throw APIError.noPermissions }
             let settings = try await Settings.load(db)
@@ -266,7 +269,7 @@ public struct UserGroupService: Sendable {
                 .init(action: .delete, resource: .userGroup, resourceid: $0, resourcename: groups[$0]!["name"]!.stringValue!, details: nil)
             })
         }
-        cache.invalidateAll()
+        changes.apply(.everything)
         return ["usrgrpids": .array(ids.map { .string($0) })]
     }
 }

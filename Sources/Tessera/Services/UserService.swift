@@ -3,8 +3,8 @@ import SQLKit
 /// The `user.*` rules (users spec §3) other than logging in and out.
 public struct UserService: Sendable {
     let database: any Database
-    /// Emptied after every change: users, groups and roles decide whether a token authenticates.
-    let cache: TokenCache
+    /// Told about every change that can alter whether a token authenticates.
+    let changes: ChangeFeed
 
     static let table = UserRepository.table
 
@@ -314,6 +314,7 @@ public struct UserService: Sendable {
         for item in items { hashes.append(try await item["passwd"]?.stringValue.asyncMap(Passwords.hash)) }
         let users = items, passwordHashes = hashes
         try await database.transaction { db in
+            try await changes.announce(.everything, in: db)
             let leaving = users.filter { item in
                 guard let roleid = item["roleid"]?.stringValue else { return false }
                 return roleid != accounts[item["userid"]!.stringValue!]!.roleid
@@ -379,7 +380,7 @@ public struct UserService: Sendable {
                 throw APIError.params("User \"\(try groupless.decode(column: "username", as: String.self))\" cannot be without user group.")
             }
         }
-        cache.invalidateAll()
+        changes.apply(.everything)
         return ["userids": .array(ids.map { .string($0) })]
     }
 
@@ -388,6 +389,7 @@ public struct UserService: Sendable {
     public func delete(_ context: CallContext, _ params: JSON) async throws -> JSON {
         let ids = try ParamShape.idList(params)
         try await database.transaction { db in
+            try await changes.announce(.everything, in: db)
             var accounts: [UserAccount] = []
             for id in ids {
                 guard let account = try await UserRepository.account(db, userid: id) else { throw APIError.noPermissions }
@@ -413,7 +415,7 @@ public struct UserService: Sendable {
                 .init(action: .delete, resource: .user, resourceid: $0.userid, resourcename: $0.username, details: nil)
             })
         }
-        cache.invalidateAll()
+        changes.apply(.everything)
         return ["userids": .array(ids.map { .string($0) })]
     }
 

@@ -10,9 +10,12 @@ public final class PostgresStore: Database {
     let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let logger: Logger
+    /// For connections outside the pool (the change listener).
+    private let connectionConfiguration: PostgresConnection.Configuration
 
-    private init(client: PostgresClient, logger: Logger) {
+    private init(client: PostgresClient, connection: PostgresConnection.Configuration, logger: Logger) {
         self.client = client
+        self.connectionConfiguration = connection
         self.logger = logger
         self.runTask = Task { await client.run() }
     }
@@ -35,7 +38,40 @@ public final class PostgresStore: Database {
             tls: .disable
         )
         configuration.options.maximumConnections = maximumConnections
-        return PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        let connection = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
+            database: database.isEmpty ? nil : database, tls: .disable)
+        return PostgresStore(
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger), connection: connection, logger: logger)
+    }
+
+    /// Listens on `channel` on a connection of its own until cancelled, reconnecting after any loss.
+    /// `listening` runs once each time LISTEN is in place, `lost` each time the connection is gone
+    /// (from then until the next `listening`, notifications may be missed).
+    func listen(
+        channel: String, listening: @Sendable () -> Void, lost: @Sendable () -> Void, received: @Sendable (String) -> Void
+    ) async {
+        var attempt = 0
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+                do {
+                    try await connection.listen(on: channel) { notifications in
+                        attempt = 0
+                        listening()
+                        for try await notification in notifications { received(notification.payload) }
+                    }
+                } catch {
+                    if !Task.isCancelled { logger.warning("change listener: \(String(describing: error))") }
+                }
+                try? await connection.close()
+            } catch {
+                if !Task.isCancelled { logger.warning("change listener cannot connect: \(String(describing: error))") }
+            }
+            lost()
+            attempt += 1
+            try? await Task.sleep(for: .milliseconds(min(100 * attempt, 2000)))
+        }
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
