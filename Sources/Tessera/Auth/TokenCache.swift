@@ -38,25 +38,10 @@ final class TokenCache: Sendable {
     }
 
     /// Stops serving entries: from now on every lookup reads the database.
-    func distrust() {
-        state.withLockedValue { state in
-            state.trusted = false
-            state.generation += 1
-            state.allInvalidatedAt = state.generation
-            state.entries.removeAll()
-        }
-    }
+    func distrust() { reset(trusted: false) }
 
     /// Serves entries again, starting empty (called once changes are being received again).
-    func trust() {
-        state.withLockedValue { state in
-            state.generation += 1
-            state.allInvalidatedAt = state.generation
-            state.tokenInvalidatedAt.removeAll()
-            state.entries.removeAll()
-            state.trusted = true
-        }
-    }
+    func trust() { reset(trusted: true) }
 
     /// The generation to pass to `store` after reading the database.
     var generation: UInt64 { state.withLockedValue { $0.generation } }
@@ -93,12 +78,16 @@ final class TokenCache: Sendable {
     }
 
     /// After a committed change of users, groups or roles (or anything else that may matter).
-    func invalidateAll() {
+    func invalidateAll() { reset(trusted: nil) }
+
+    /// Drops every entry and makes every lookup under way unable to store its result.
+    private func reset(trusted: Bool?) {
         state.withLockedValue { state in
             state.generation += 1
             state.allInvalidatedAt = state.generation
             state.tokenInvalidatedAt.removeAll()
             state.entries.removeAll()
+            if let trusted { state.trusted = trusted }
         }
     }
 }

@@ -44,24 +44,11 @@ public struct RoleService: Sendable {
         .optional("rules", .object(rulesRule)),
     ])
 
-    static let getRule = ObjectRule([
-        .optional("roleids", .list(.id(), normalize: true, nullable: true)),
-        .optional("filter", .filter(["roleid", "name", "type", "readonly"])),
-        .optional("search", .search(["name"])),
-        .optional("searchByAny", .boolean),
-        .optional("startSearch", .flag),
-        .optional("excludeSearch", .flag),
-        .optional("searchWildcardsEnabled", .boolean),
-        .optional("output", .output(table.columnNames)),
-        .optional("countOutput", .flag),
-        .optional("selectRules", .output(RuleSet.outputKeys)),
-        .optional("selectUsers", .any),
-        .optional("sortfield", .list(.string(oneOf: ["roleid", "name"]), unique: true, normalize: true)),
-        .optional("sortorder", .sortOrder),
-        .optional("limit", .int32(allowed: .range(1...Int64(Int32.max)), nullable: true)),
-        .optional("editable", .boolean),
-        .optional("preservekeys", .boolean),
-    ])
+    static let getRule = ObjectRule.strictGet(
+        [.optional("roleids", .list(.id(), normalize: true, nullable: true))],
+        filter: ["roleid", "name", "type", "readonly"], search: ["name"], output: table.columnNames,
+        afterCount: [.optional("selectRules", .output(RuleSet.outputKeys)), .optional("selectUsers", .any)],
+        sortable: ["roleid", "name"], beforePreserveKeys: [.optional("editable", .boolean)])
 
     // MARK: - Reads shared with other services
 

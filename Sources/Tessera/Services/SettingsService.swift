@@ -36,24 +36,15 @@ public struct AuditLogService: Sendable {
             ("details", .text),
         ])
 
-    static let getRule = ObjectRule([
-        .optional("auditids", .list(.cuid, normalize: true, nullable: true)),
-        .optional("userids", .list(.id(), normalize: true, nullable: true)),
-        .optional("filter", .filter(["auditid", "userid", "clock", "action", "resourcetype", "ip", "resourceid", "resourcename", "username", "recordsetid"])),
-        .optional("search", .search(["ip", "resourcename", "username", "details"])),
-        .optional("time_from", .int32(nullable: true)),
-        .optional("time_till", .int32(nullable: true)),
-        .optional("searchByAny", .boolean),
-        .optional("startSearch", .flag),
-        .optional("excludeSearch", .flag),
-        .optional("searchWildcardsEnabled", .boolean),
-        .optional("output", .output(table.columnNames)),
-        .optional("countOutput", .flag),
-        .optional("sortfield", .list(.string(oneOf: ["auditid", "userid", "clock"]), unique: true, normalize: true)),
-        .optional("sortorder", .sortOrder),
-        .optional("limit", .int32(allowed: .range(1...Int64(Int32.max)), nullable: true)),
-        .optional("preservekeys", .boolean),
-    ])
+    static let getRule = ObjectRule.strictGet(
+        [
+            .optional("auditids", .list(.cuid, normalize: true, nullable: true)),
+            .optional("userids", .list(.id(), normalize: true, nullable: true)),
+        ],
+        filter: ["auditid", "userid", "clock", "action", "resourcetype", "ip", "resourceid", "resourcename", "username", "recordsetid"],
+        search: ["ip", "resourcename", "username", "details"],
+        afterSearch: [.optional("time_from", .int32(nullable: true)), .optional("time_till", .int32(nullable: true))],
+        output: table.columnNames, sortable: ["auditid", "userid", "clock"])
 
     public func get(_ context: CallContext, _ params: JSON) async throws -> JSON {
         let object = try Validator.object(params, Self.getRule, path: "/")

@@ -32,25 +32,17 @@ public struct TokenService: Sendable {
         .optional("expires_at", .int32()),
     ])
 
-    static let getRule = ObjectRule([
-        .optional("tokenids", .list(.id(), normalize: true, nullable: true)),
-        .optional("userids", .list(.id(), normalize: true, nullable: true)),
-        .optional("token", .string(maxLength: 64, nullable: true)),
-        .optional("valid_at", .int32(nullable: true)),
-        .optional("expired_at", .int32(nullable: true)),
-        .optional("filter", .filter(["tokenid", "name", "userid", "lastaccess", "status", "expires_at", "created_at", "creator_userid"])),
-        .optional("search", .search(["name", "description"])),
-        .optional("searchByAny", .boolean),
-        .optional("startSearch", .flag),
-        .optional("excludeSearch", .flag),
-        .optional("searchWildcardsEnabled", .boolean),
-        .optional("output", .output(table.columnNames)),
-        .optional("countOutput", .flag),
-        .optional("sortfield", .list(.string(oneOf: ["tokenid", "name", "lastaccess", "status", "expires_at", "created_at"]), unique: true, normalize: true)),
-        .optional("sortorder", .sortOrder),
-        .optional("limit", .int32(allowed: .range(1...Int64(Int32.max)), nullable: true)),
-        .optional("preservekeys", .boolean),
-    ])
+    static let getRule = ObjectRule.strictGet(
+        [
+            .optional("tokenids", .list(.id(), normalize: true, nullable: true)),
+            .optional("userids", .list(.id(), normalize: true, nullable: true)),
+            .optional("token", .string(maxLength: 64, nullable: true)),
+            .optional("valid_at", .int32(nullable: true)),
+            .optional("expired_at", .int32(nullable: true)),
+        ],
+        filter: ["tokenid", "name", "userid", "lastaccess", "status", "expires_at", "created_at", "creator_userid"],
+        search: ["name", "description"], output: table.columnNames,
+        sortable: ["tokenid", "name", "lastaccess", "status", "expires_at", "created_at"])
 
     /// Token changes are refused to the user named `guest` before anything else.
     private func refuseGuest(_ context: CallContext) throws {

@@ -75,3 +75,27 @@ public struct IntSet: Sendable {
 
     public static let status = IntSet.values(0, 1)
 }
+
+extension ObjectRule {
+    /// The parameters of a strict `get` (users spec §0.2) in Zabbix's validation order: the method's
+    /// own leading ones, `filter` and `search`, the search switches, `output`, `countOutput`, the
+    /// method's `select…` options, sorting, `limit`, and `preservekeys`.
+    static func strictGet(
+        _ leading: [Field], filter: [String], search: [String], afterSearch: [Field] = [], output: [String],
+        afterCount: [Field] = [], sortable: [String], beforePreserveKeys: [Field] = []
+    ) -> ObjectRule {
+        ObjectRule(
+            leading + [.optional("filter", .filter(filter)), .optional("search", .search(search))] + afterSearch
+                + [
+                    .optional("searchByAny", .boolean), .optional("startSearch", .flag), .optional("excludeSearch", .flag),
+                    .optional("searchWildcardsEnabled", .boolean), .optional("output", .output(output)), .optional("countOutput", .flag),
+                ]
+                + afterCount
+                + [
+                    .optional("sortfield", .list(.string(oneOf: sortable), unique: true, normalize: true)),
+                    .optional("sortorder", .sortOrder),
+                    .optional("limit", .int32(allowed: .range(1...Int64(Int32.max)), nullable: true)),
+                ]
+                + beforePreserveKeys + [.optional("preservekeys", .boolean)])
+    }
+}
