@@ -6,6 +6,6 @@ struct TesseraCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "Tessera: a self-hosted API-token server that speaks the Zabbix JSON-RPC API.",
-        subcommands: [Serve.self, SeedTokens.self],
+        subcommands: [Serve.self, SeedTokens.self, DatabaseCommand.self],
         defaultSubcommand: Serve.self)
 }

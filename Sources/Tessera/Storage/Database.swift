@@ -38,3 +38,9 @@ actor AsyncMutex {
         }
     }
 }
+
+/// Runs a transaction's BEGIN, COMMIT or ROLLBACK even when the calling task is cancelled: a
+/// cancelled caller must never leave its connection inside an open transaction.
+func uncancellable(_ statement: @escaping @Sendable () async throws -> Void) async throws {
+    try await Task { try await statement() }.value
+}

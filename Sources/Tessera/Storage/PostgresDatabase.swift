@@ -83,13 +83,13 @@ public final class PostgresStore: Database {
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
             let db = connection.sql(queryLogLevel: nil, logger: logger)
-            try await db.raw("BEGIN").run()
+            try await uncancellable { try await db.raw("BEGIN").run() }
             do {
                 let result = try await body(db)
-                try await db.raw("COMMIT").run()
+                try await uncancellable { try await db.raw("COMMIT").run() }
                 return result
             } catch {
-                try? await db.raw("ROLLBACK").run()
+                try? await uncancellable { try await db.raw("ROLLBACK").run() }
                 throw error
             }
         }

@@ -54,18 +54,18 @@ public final class SQLiteStore: Database {
         await writeLock.lock()
         let db = writer.sql(queryLogLevel: nil)
         do {
-            try await db.raw("BEGIN IMMEDIATE").run()
+            try await uncancellable { try await db.raw("BEGIN IMMEDIATE").run() }
         } catch {
             await writeLock.unlock()
             throw error
         }
         do {
             let result = try await body(db)
-            try await db.raw("COMMIT").run()
+            try await uncancellable { try await db.raw("COMMIT").run() }
             await writeLock.unlock()
             return result
         } catch {
-            try? await db.raw("ROLLBACK").run()
+            try? await uncancellable { try await db.raw("ROLLBACK").run() }
             await writeLock.unlock()
             throw error
         }
