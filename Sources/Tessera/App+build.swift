@@ -27,7 +27,12 @@ public func openDatabase(_ config: ServerConfig, logger: Logger) async throws ->
         database = try await SQLiteStore.open(path: (config.dataDir as NSString).appendingPathComponent("tessera.sqlite"), logger: logger)
     }
     do {
-        try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
+        // The PostgreSQL pool retries a failing connection forever: give up on start-up instead of hanging.
+        try await withDeadline(.seconds(30), failure: ConfigurationError(
+            "cannot reach the database within 30 s: check the --database URL, that PostgreSQL runs and that it accepts this user")
+        ) {
+            try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
+        }
     } catch {
         await database.close()
         throw error
@@ -50,4 +55,21 @@ public func buildApplication(_ config: ServerConfig, services: Services, web: We
         router: buildRouter(services, web: web, logger: logger),
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tessera"),
         logger: logger)
+}
+
+/// Runs `body`, or throws `failure` when it has not finished after `limit` (it is then cancelled).
+func withDeadline(_ limit: Duration, failure: any Error, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    try await withThrowingTaskGroup(of: Bool.self) { group in
+        group.addTask {
+            try await body()
+            return true
+        }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return false
+        }
+        let finished = try await group.next() ?? false
+        group.cancelAll()
+        if !finished { throw failure }
+    }
 }
