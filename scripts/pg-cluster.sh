@@ -5,6 +5,10 @@
 #                                       start it on 127.0.0.1:<free port>; prints the port as
 #                                       the last line of stdout (the folder goes to stderr).
 #   scripts/pg-cluster.sh stop DIR      pg_ctl stop -m fast, then remove DIR.
+#   scripts/pg-cluster.sh halt DIR [MODE]
+#                                       stop the server (pg_ctl -m MODE: fast by default, or
+#                                       immediate for a crash) and keep DIR: a database outage.
+#   scripts/pg-cluster.sh resume DIR    start a halted cluster again on the same port.
 #
 # Only the cluster inside DIR is ever touched: no pg_ctlcluster, no /var/run/postgresql socket,
 # no default port. The server runs as the `postgres` OS user when this script runs as root.
@@ -15,7 +19,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 MARKER=.tessera-pg-cluster
 
 usage() {
-    echo "usage: $0 start [DIR] | stop DIR" >&2
+    echo "usage: $0 start [DIR] | stop DIR | halt DIR [fast|immediate] | resume DIR" >&2
     exit 2
 }
 
@@ -36,6 +40,22 @@ s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])
 s.close()'
+}
+
+# pg_start DIR PORT: starts the cluster in DIR on 127.0.0.1:PORT and waits until it accepts connections.
+pg_start() {
+    local dir=$1 port=$2
+    as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >"$dir/pg_ctl.log" 2>&1
+}
+
+# check_ours DIR: refuses a folder this script did not make.
+check_ours() {
+    if [ ! -f "$1/$MARKER" ]; then
+        log "$1 was not made by this script ($MARKER missing); refusing to touch it"
+        exit 1
+    fi
 }
 
 cmd_start() {
@@ -70,9 +90,7 @@ cmd_start() {
     local port attempt
     for attempt in 1 2 3 4 5; do
         port=$(free_port)
-        if as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-            -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-            start >"$dir/pg_ctl.log" 2>&1; then
+        if pg_start "$dir" "$port"; then
             echo "$port" >"$dir/port"
             log "started on 127.0.0.1:$port (attempt $attempt)"
             echo "$port"
@@ -94,10 +112,7 @@ cmd_stop() {
         log "$dir does not exist; nothing to stop"
         return 0
     fi
-    if [ ! -f "$dir/$MARKER" ]; then
-        log "$dir was not made by this script ($MARKER missing); refusing to touch it"
-        exit 1
-    fi
+    check_ours "$dir"
     if [ -f "$dir/data/postmaster.pid" ]; then
         as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 \
             || as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 \
@@ -107,8 +122,41 @@ cmd_stop() {
     log "stopped and removed $dir"
 }
 
+cmd_halt() {
+    local dir=${1:-} mode=${2:-fast}
+    [ -n "$dir" ] && [ -d "$dir" ] || usage
+    case "$mode" in fast | immediate) ;; *) usage ;; esac
+    check_ours "$dir"
+    if ! as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m "$mode" -w -t 60 stop >"$dir/pg_ctl.log" 2>&1; then
+        log "pg_ctl stop -m $mode failed:"
+        cat "$dir/pg_ctl.log" >&2
+        exit 1
+    fi
+    log "halted ($mode) the cluster in $dir; resume with: $0 resume $dir"
+}
+
+cmd_resume() {
+    local dir=${1:-} port
+    [ -n "$dir" ] && [ -d "$dir" ] || usage
+    check_ours "$dir"
+    port=$(cat "$dir/port" 2>/dev/null) || true
+    if ! [[ "$port" =~ ^[0-9]+$ ]]; then
+        log "$dir/port is missing: was this cluster ever started?"
+        exit 1
+    fi
+    if ! pg_start "$dir" "$port"; then
+        log "start on port $port failed:"
+        tail -n 5 "$dir/server.log" >&2 2>/dev/null || true
+        exit 1
+    fi
+    log "resumed on 127.0.0.1:$port"
+    echo "$port"
+}
+
 case "${1:-}" in
     start) shift; cmd_start "$@" ;;
     stop) shift; cmd_stop "$@" ;;
+    halt) shift; cmd_halt "$@" ;;
+    resume) shift; cmd_resume "$@" ;;
     *) usage ;;
 esac

@@ -20,6 +20,11 @@ The browser suite (test_browser_*.py) adds the module-scoped fixtures `browser` 
 Chromium through Selenium on the module's server, wrapped in `Browser`: sign-in, waits, page
 readers, screenshots into tests/e2e/screenshots/) and `admin_api` (JSON-RPC calls as Admin).
 A failing browser test leaves tests/e2e/screenshots/failed/<test>.png and .html.
+
+The scale-out suites (test_scaleout_*.py) run several servers on one PostgreSQL database
+(`TesseraServer(spec, workdir, database_url=...)`, started together with `launch()` and then
+`wait_healthy()`), and stop and start a dedicated cluster (scripts/pg-cluster.sh halt/resume). What
+they measure is printed under "scale-out figures" at the end of the run.
 """
 
 from __future__ import annotations
@@ -86,7 +91,9 @@ def create_postgres_database(base_url: str) -> tuple[str, str]:
 class TesseraServer:
     """One running `tessera serve` process."""
 
-    def __init__(self, spec: ServerSpec, workdir: Path):
+    def __init__(self, spec: ServerSpec, workdir: Path, database_url: str | None = None):
+        """`database_url`: run on this existing PostgreSQL database (shared with other servers, never
+        dropped here) instead of creating a fresh one for a "postgres" spec."""
         self.spec = spec
         self.api_version = spec.api_version
         self.password = ADMIN_PASSWORD
@@ -96,8 +103,8 @@ class TesseraServer:
         self.data_dir = workdir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = workdir / "server.log"
-        self.database_url: str | None = None
-        self.database_name: str | None = None
+        self.database_url: str | None = database_url
+        self.database_name: str | None = None  # set only for a database this server created (and drops)
         self.secrets: set[str] = {self.password}
         self.process: subprocess.Popen | None = None
         self._log_file = None
@@ -118,7 +125,12 @@ class TesseraServer:
         return cmd
 
     def start(self) -> None:
-        if self.spec.backend == "postgres":
+        self.launch()
+        self._wait_healthy()
+
+    def launch(self) -> None:
+        """Starts the process without waiting for it (see `wait_healthy`): several servers can start at once."""
+        if self.spec.backend == "postgres" and self.database_url is None:
             base = os.environ.get("TESSERA_TEST_POSTGRES_URL")
             if not base:
                 pytest.skip("TESSERA_TEST_POSTGRES_URL is not set (scripts/test sets it)")
@@ -137,6 +149,9 @@ class TesseraServer:
             cwd=self.data_dir,
             start_new_session=True,
         )
+
+    def wait_healthy(self) -> None:
+        """Waits until GET /healthz answers 200; fails the test (and stops the process) otherwise."""
         self._wait_healthy()
 
     def _wait_healthy(self) -> None:
@@ -630,3 +645,63 @@ def pytest_runtest_makereport(item, call):
         (folder / f"{safe}.html").write_text(browser.driver.page_source)
     except Exception:  # an open alert or a dead browser: the failure itself says more
         pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Scale-out suites (tests/e2e/test_scaleout_*.py): several `tessera serve --database` processes on
+# one PostgreSQL database, and PostgreSQL outages. They need TESSERA_TEST_POSTGRES_URL (a throwaway
+# cluster, as scripts/test sets it) and are skipped without it. The figures they measure are
+# collected in SCALEOUT_FIGURES and printed in the closing summary (also without -s).
+
+SCALEOUT_FIGURES: list[str] = []
+PG_CLUSTER_SCRIPT = REPO_ROOT / "scripts" / "pg-cluster.sh"
+
+
+def postgres_base_url() -> str:
+    """TESSERA_TEST_POSTGRES_URL, or skips the test with the reason."""
+    base = os.environ.get("TESSERA_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("TESSERA_TEST_POSTGRES_URL is not set (scripts/test sets it): the scale-out suites need PostgreSQL")
+    return base
+
+
+def psql_query(url: str, sql: str) -> list[list[str]]:
+    """Runs one SQL statement with psql; returns the rows as lists of text fields."""
+    psql = shutil.which("psql") or "/usr/lib/postgresql/15/bin/psql"
+    done = subprocess.run(
+        [psql, "-v", "ON_ERROR_STOP=1", "-qAt", "-F", "\t", url, "-c", sql], check=True, capture_output=True, text=True, timeout=30
+    )
+    return [line.split("\t") for line in done.stdout.splitlines() if line]
+
+
+def drop_postgres_database(base_url: str, name: str) -> None:
+    try:
+        _psql(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    except subprocess.SubprocessError:
+        pass  # a throwaway cluster goes away anyway
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The p-th percentile (0–100) by the nearest-rank method; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * p // 100))  # ceil(n * p / 100), at least 1
+    return ordered[int(rank) - 1]
+
+
+def figures_line(label: str, seconds: list[float]) -> str:
+    """`label: n=…, p50 … ms, p99 … ms, max … ms` for a list of durations in seconds."""
+    ms = [v * 1000 for v in seconds]
+    return (
+        f"{label}: n={len(ms)}, p50 {percentile(ms, 50):.1f} ms, p99 {percentile(ms, 99):.1f} ms, "
+        f"max {max(ms, default=0):.1f} ms"
+    )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Prints what the scale-out suites measured (revocation delays, outage recovery)."""
+    if SCALEOUT_FIGURES:
+        terminalreporter.write_sep("-", "scale-out figures")
+        for line in SCALEOUT_FIGURES:
+            terminalreporter.write_line(line)

@@ -10,9 +10,9 @@ public enum DatabaseEngine: String, Sendable {
 public protocol Database: Sendable {
     var engine: DatabaseEngine { get }
     /// Runs `body` on a connection that sees committed data only.
-    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` in one transaction; an error thrown by `body` rolls everything back.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes every connection.
     func close() async
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import Logging
 import PostgresKit
 import PostgresNIO
@@ -74,15 +75,48 @@ public final class PostgresStore: Database {
         }
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            try await body(connection.sql(queryLogLevel: nil, logger: logger))
+    /// How long a call waits for a connection before it fails (the pool itself would wait for as long
+    /// as the database is down, holding every request).
+    static let leaseTimeout: Duration = .seconds(3)
+
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withLease { connection in
+            try await body(connection.sql(queryLogLevel: nil, logger: self.logger))
         }
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            let db = connection.sql(queryLogLevel: nil, logger: logger)
+    /// A pooled connection for `body`, or `DatabaseUnavailable` when none comes within `leaseTimeout`.
+    private func withLease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let leased = NIOLockedValueBox(false)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await self.client.withConnection { connection in
+                    leased.withLockedValue { $0 = true }
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.leaseTimeout)
+                return nil
+            }
+            while let next = try await group.next() {
+                if let result = next {
+                    group.cancelAll()
+                    return result
+                }
+                // The deadline passed: fail unless the work already has its connection.
+                if !leased.withLockedValue({ $0 }) {
+                    group.cancelAll()
+                    throw DatabaseUnavailable()
+                }
+            }
+            throw DatabaseUnavailable()
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await withLease { connection in
+            let db = connection.sql(queryLogLevel: nil, logger: self.logger)
             try await uncancellable { try await db.raw("BEGIN").run() }
             do {
                 let result = try await body(db)
@@ -100,6 +134,9 @@ public final class PostgresStore: Database {
         _ = await runTask.value
     }
 }
+
+/// The database did not give a connection in time (it is down or overloaded); nothing was changed.
+public struct DatabaseUnavailable: Error {}
 
 /// A configuration value that cannot be used; the message names it.
 public struct ConfigurationError: Error, CustomStringConvertible {

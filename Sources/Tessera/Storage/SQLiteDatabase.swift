@@ -42,7 +42,7 @@ public final class SQLiteStore: Database {
         _ = try await connection.query("PRAGMA synchronous = NORMAL")
     }
 
-    public func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let index = nextReader.withLockedValue { value in
             value = (value + 1) % readers.count
             return value
@@ -50,7 +50,7 @@ public final class SQLiteStore: Database {
         return try await body(readers[index].sql(queryLogLevel: nil))
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await writeLock.lock()
         let db = writer.sql(queryLogLevel: nil)
         do {
