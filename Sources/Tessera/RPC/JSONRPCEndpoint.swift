@@ -22,19 +22,14 @@ struct JSONRPCEndpoint: Sendable {
             return RPCError.parse.response(id: .null).encoded()
         }
         let recordsetid = CUID.make()
-        if let calls = request.listElements, case .array = request {
-            if calls.isEmpty { return RPCError.invalidRequest(nil).response(id: .null).encoded() }
-            var responses: [JSON] = []
-            for call in calls {
-                if let response = await handle(call, bearer: bearer, ip: ip, recordsetid: recordsetid) { responses.append(response) }
-            }
-            return responses.isEmpty ? nil : JSON.array(responses).encoded()
+        switch request {
+        case .array(let calls) where calls.isEmpty: return RPCError.invalidRequest(nil).response(id: .null).encoded()
+        case .object(let object) where object.isEmpty: return RPCError.invalidRequest(nil).response(id: .null).encoded()
+        case .array, .object: break
+        default: return RPCError.invalidRequest(nil).response(id: .null).encoded()
         }
-        guard case .object(let object) = request, !object.isEmpty else {
-            return RPCError.invalidRequest(nil).response(id: .null).encoded()
-        }
+        // A list is a batch; so is an object keyed "0", "1", … (PHP cannot tell them apart).
         if let calls = request.listElements {
-            // An object keyed "0", "1", … is a batch to PHP.
             var responses: [JSON] = []
             for call in calls {
                 if let response = await handle(call, bearer: bearer, ip: ip, recordsetid: recordsetid) { responses.append(response) }

@@ -31,14 +31,3 @@ public struct Catalog: Sendable {
 
     public func strings(_ code: String) -> [String: String] { languages[code] ?? languages["en"] ?? [:] }
 }
-
-extension Dictionary where Key == String, Value == String {
-    /// A catalog text with `%1$s`, `%2$s`, … replaced.
-    func text(_ key: String, _ arguments: String...) -> String {
-        var text = self[key] ?? key
-        for (index, argument) in arguments.enumerated() {
-            text = text.replacingOccurrences(of: "%\(index + 1)$s", with: argument)
-        }
-        return text
-    }
-}
