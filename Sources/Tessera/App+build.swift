@@ -11,6 +11,7 @@ public struct ServerConfig: Sendable {
     public var databaseURL: String?
     public var apiVersion = "7.0.0"
     public var logLevel = Logger.Level.info
+    public var logFormat = LogFormat.plain
     /// The first Admin password; random (and printed once) when nil.
     public var adminPassword: String?
 

@@ -7,8 +7,8 @@ import Tessera
 
 /// `tessera serve`: runs the server. Each setting comes from its flag, else the environment
 /// (`TESSERA_HOST`, `TESSERA_PORT`, `TESSERA_DATA_DIR`, `TESSERA_DATABASE`, `TESSERA_API_VERSION`,
-/// `TESSERA_LOG_LEVEL`, `TESSERA_ADMIN_PASSWORD`), else the JSON file of `--config`
-/// (`{"tessera": {"host": …, "port": …, "data": {"dir": …}, "database": …, "api": {"version": …}, "log": {"level": …}}}`),
+/// `TESSERA_LOG_LEVEL`, `TESSERA_LOG_FORMAT`, `TESSERA_ADMIN_PASSWORD`), else the JSON file of `--config`
+/// (`{"tessera": {"host": …, "port": …, "data": {"dir": …}, "database": …, "api": {"version": …}, "log": {"level": …, "format": …}}}`),
 /// else its default.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server (JSON-RPC API, health check).")
@@ -19,13 +19,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A postgres://user:password@host:port/database URL; without it the embedded SQLite file is used.") var database: String?
     @Option(name: .customLong("api-version"), help: "Version reported by apiinfo.version (default 7.0.0; e.g. 6.0.14 for older clients).") var apiVersion: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
+    @Option(name: .customLong("log-format"), help: "plain or json (one JSON object per line) (default plain).") var logFormat: String?
     @Option(name: .customLong("admin-password"), help: "Password of Admin on first start (default: random, printed once).") var adminPassword: String?
     @Option(help: "A JSON configuration file.") var config: String?
 
     func run() async throws {
         let settings = try await resolve()
-        var logger = Logger(label: "tessera")
-        logger.logLevel = settings.logLevel
+        LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: settings.logLevel, format: settings.logFormat) }
+        let logger = Logger(label: "tessera")
         let database = try await openDatabase(settings, logger: logger)
         let services = Services(database: database, apiVersion: settings.apiVersion, logger: logger)
         let app = buildApplication(settings, services: services, web: try await WebUI.load(), logger: logger)
@@ -50,6 +51,7 @@ struct Serve: AsyncParsableCommand {
         if let database { flags["tessera.database"] = .init(.string(database), isSecret: true) }
         if let apiVersion { flags["tessera.api.version"] = .init(.string(apiVersion), isSecret: false) }
         if let logLevel { flags["tessera.log.level"] = .init(.string(logLevel), isSecret: false) }
+        if let logFormat { flags["tessera.log.format"] = .init(.string(logFormat), isSecret: false) }
         if let adminPassword { flags["tessera.admin.password"] = .init(.string(adminPassword), isSecret: true) }
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: flags),
@@ -80,6 +82,11 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("invalid log level \"\(level)\" (use trace, debug, info, notice, warning, error or critical)")
         }
         settings.logLevel = parsedLevel
+        let format = reader.string(forKey: "tessera.log.format", default: "plain")
+        guard let parsedFormat = LogFormat(rawValue: format.lowercased()) else {
+            throw ValidationError("invalid log format \"\(format)\" (use plain or json)")
+        }
+        settings.logFormat = parsedFormat
         guard (0...65535).contains(settings.port) else { throw ValidationError("invalid port \(settings.port) (use 0-65535)") }
         guard !settings.apiVersion.isEmpty, settings.apiVersion.split(separator: ".").allSatisfy({ Int($0) != nil }) else {
             throw ValidationError("invalid API version \"\(settings.apiVersion)\" (use digits and dots, e.g. 7.0.0 or 6.0.14)")

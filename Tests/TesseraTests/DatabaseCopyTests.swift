@@ -198,8 +198,8 @@ struct DatabaseCopyTests {
                 var request: JSONObject = ["jsonrpc": "2.0", "method": .string(method), "params": params]
                 if let auth { request["auth"] = .string(auth) }
                 request["id"] = 1
-                let text = await endpoint.respond(to: Array(JSON.object(request).encoded().utf8), bearer: nil, ip: "127.0.0.1")
-                return try JSONParser.parse(text ?? "null")
+                let reply = await endpoint.respond(to: JSON.object(request).encodedBytes(), bearer: nil, ip: "127.0.0.1")
+                return try JSONParser.parse(reply ?? Array("null".utf8))
             }
             for token in seeded.tokens {
                 let answer = try await call("user.checkAuthentication", ["token": .string(token.value)])

@@ -260,11 +260,6 @@ class Worker(threading.Thread):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 5, open: a query in flight on a connection PostgreSQL drops can hang for seconds, and a web page "
-    "that needs several connections during an outage answers after several lease timeouts (3 s each)",
-)
 def test_an_outage_under_load_gives_clean_errors_and_the_instance_recovers_by_itself(server, pg, database_url, record_property):
     http = requests.Session()
     admin = ok(jsonrpc(http, server, "setup", "user.login", {"username": "Admin", "password": server.password}))

@@ -34,18 +34,23 @@ public struct Authenticator: Sendable {
         let now = clock.now
         let entry: TokenCache.Entry
         if let cached = cache.entry(forHash: hash) {
+            try Self.checkExpiry(cached.expiresAt, now: now)
             entry = cached
         } else {
-            entry = try await load(hash: hash)
+            entry = try await load(hash: hash, now: now)
         }
-        // Expiry is checked on every use: a token is accepted up to and including its second.
-        if entry.expiresAt != 0, entry.expiresAt < now { throw APIError.application("API token expired.") }
         lastAccess.note(tokenid: Int64(entry.tokenid)!, at: now)
         return entry
     }
 
+    /// Step 2b, checked on every use (cached or not) and before the owner's state: a token is
+    /// accepted up to and including its second.
+    private static func checkExpiry(_ expiresAt: Int64, now: Int64) throws {
+        if expiresAt != 0, expiresAt < now { throw APIError.application("API token expired.") }
+    }
+
     /// Reads a token, its owner and the owner's role rules, and caches them when the owner is active.
-    private func load(hash: String) async throws -> TokenCache.Entry {
+    private func load(hash: String, now: Int64) async throws -> TokenCache.Entry {
         let generation = cache.generation
         let row = try await database.read { db in
             try await db.raw("SELECT tokenid, userid, expires_at FROM token WHERE token = \(bind: hash) AND status = 0").first()
@@ -56,12 +61,14 @@ public struct Authenticator: Sendable {
         }
         let tokenid = String(try row.decode(column: "tokenid", as: Int64.self))
         let userid = String(try row.decode(column: "userid", as: Int64.self))
+        let expiresAt = try row.decode(column: "expires_at", as: Int64.self)
+        try Self.checkExpiry(expiresAt, now: now)
         guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }),
             !account.isDisabled
         else { throw APIError.notAuthorized }
         let rules = try await database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
         let entry = TokenCache.Entry(
-            tokenid: tokenid, expiresAt: try row.decode(column: "expires_at", as: Int64.self), account: account, rules: rules,
+            tokenid: tokenid, expiresAt: expiresAt, account: account, rules: rules,
             generation: generation)
         cache.store(entry, forHash: hash)
         return entry
@@ -81,14 +88,16 @@ public struct Authenticator: Sendable {
             throw APIError.sessionTerminated
         }
         let autologout = TimeUnit.seconds(account.string("autologout")) ?? 0
+        // The session's own bookkeeping is best effort: when the database cannot be written (disk full,
+        // read-only), reads go on and an ended session is refused all the same.
         if account.isDisabled || (autologout != 0 && lastaccess + Int64(autologout) <= now) {
-            try await database.transaction { db in
+            try? await database.transaction { db in
                 try await SessionRepository.terminate(db, sessionid: sessionid, userid: userid)
             }
             throw APIError.sessionTerminated
         }
         if extend, lastaccess != now {
-            try await database.transaction { db in
+            try? await database.transaction { db in
                 try await db.raw("UPDATE sessions SET lastaccess = \(bind: now) WHERE sessionid = \(bind: sessionid)").run()
             }
         }

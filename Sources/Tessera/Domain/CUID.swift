@@ -3,28 +3,36 @@ import NIOConcurrencyHelpers
 
 /// Collision-resistant ids as Zabbix writes them for audit records: `c`, a base-36 millisecond
 /// timestamp (8), a counter (4), a process fingerprint (4) and random characters (8) — 25 in all.
+/// Every API call gets one (its audit records share it), so it is built without intermediate strings.
 public enum CUID {
     private static let counter = NIOLockedValueBox(0)
-    private static let fingerprint: String = {
+    private static let block = 36 * 36 * 36 * 36
+    private static let fingerprint: Int = {
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         let host = ProcessInfo.processInfo.hostName.unicodeScalars.reduce(0) { $0 &+ Int($1.value) }
-        return pad(base36(pid), 2) + pad(base36(host), 2)
+        return (pid % (36 * 36)) * 36 * 36 + host % (36 * 36)
     }()
+    private static let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
 
     public static func make(milliseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> String {
         let count = counter.withLockedValue { value -> Int in
-            value = (value + 1) % (36 * 36 * 36 * 36)
+            value = (value + 1) % block
             return value
         }
-        var random = ""
-        for _ in 0..<2 { random += pad(base36(Int.random(in: 0..<(36 * 36 * 36 * 36))), 4) }
-        return "c" + pad(base36(Int(milliseconds)), 8) + pad(base36(count), 4) + fingerprint + random
-    }
-
-    private static func base36(_ value: Int) -> String { String(value, radix: 36) }
-
-    /// Left-pads with zeros, or keeps the last `length` characters.
-    private static func pad(_ s: String, _ length: Int) -> String {
-        s.count >= length ? String(s.suffix(length)) : String(repeating: "0", count: length - s.count) + s
+        var out = [UInt8](repeating: UInt8(ascii: "c"), count: 25)
+        /// Writes the last `length` base-36 digits of `value` (zero-padded) ending before `end`.
+        func put(_ value: Int, _ length: Int, endingAt end: Int) {
+            var rest = value
+            for index in stride(from: end - 1, through: end - length, by: -1) {
+                out[index] = digits[rest % 36]
+                rest /= 36
+            }
+        }
+        put(Int(milliseconds), 8, endingAt: 9)
+        put(count, 4, endingAt: 13)
+        put(fingerprint, 4, endingAt: 17)
+        put(Int.random(in: 0..<block), 4, endingAt: 21)
+        put(Int.random(in: 0..<block), 4, endingAt: 25)
+        return String(decoding: out, as: UTF8.self)
     }
 }

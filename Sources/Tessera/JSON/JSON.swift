@@ -83,6 +83,11 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     public func has(_ key: String) -> Bool { storage[key] != nil }
+
+    /// Calls `body` with each member in order, without building an array of pairs.
+    func forEachPair(_ body: (String, JSON) throws -> Void) rethrows {
+        for key in keys { try body(key, storage[key]!) }
+    }
 }
 
 extension JSONObject: ExpressibleByDictionaryLiteral {

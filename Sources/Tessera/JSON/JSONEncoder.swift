@@ -2,62 +2,77 @@ extension JSON {
     /// Serialises the value as the Zabbix frontend does (`json_encode` with unescaped slashes):
     /// non-ASCII characters as `\uXXXX`, an empty object as `[]` (PHP cannot tell an empty map from an empty list).
     public func encoded() -> String {
-        var out = ""
+        String(decoding: encodedBytes(), as: UTF8.self)
+    }
+
+    /// The same serialisation as UTF-8 bytes (what goes on the wire).
+    public func encodedBytes() -> [UInt8] {
+        var out: [UInt8] = []
         out.reserveCapacity(256)
         write(to: &out)
         return out
     }
 
-    func write(to out: inout String) {
+    func write(to out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let text): out += text
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let text): out.append(contentsOf: text.utf8)
         case .string(let s): JSON.writeString(s, to: &out)
         case .array(let items):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 item.write(to: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let object):
             if object.isEmpty {
-                out += "[]"
+                out.append(contentsOf: "[]".utf8)
                 return
             }
-            out += "{"
-            for (i, (key, value)) in object.pairs.enumerated() {
-                if i > 0 { out += "," }
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            object.forEachPair { key, value in
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 JSON.writeString(key, to: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 value.write(to: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static let hexDigits = Array("0123456789abcdef")
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for unit in s.utf16 {
-            switch unit {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x08: out += "\\b"
-            case 0x0C: out += "\\f"
-            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
-            default:
-                out += "\\u"
-                for shift in stride(from: 12, through: 0, by: -4) {
-                    out.append(hexDigits[Int((unit >> UInt16(shift)) & 0xF)])
-                }
+    /// Printable ASCII other than `"` and `\` is copied as is; everything else is escaped, non-ASCII
+    /// as UTF-16 code units (a character outside the BMP becomes a surrogate pair, as PHP writes it).
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            out.append(contentsOf: s.utf8)
+        } else {
+            for unit in s.utf16 { writeEscaped(unit, to: &out) }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    private static func writeEscaped(_ unit: UInt16, to out: inout [UInt8]) {
+        switch unit {
+        case 0x22: out.append(contentsOf: #"\""#.utf8)
+        case 0x5C: out.append(contentsOf: #"\\"#.utf8)
+        case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+        case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+        case 0x09: out.append(contentsOf: #"\t"#.utf8)
+        case 0x08: out.append(contentsOf: #"\b"#.utf8)
+        case 0x0C: out.append(contentsOf: #"\f"#.utf8)
+        case 0x20..<0x7F: out.append(UInt8(unit))
+        default:
+            out.append(contentsOf: #"\u"#.utf8)
+            for shift in stride(from: 12, through: 0, by: -4) {
+                out.append(hexDigits[Int((unit >> UInt16(shift)) & 0xF)])
             }
         }
-        out += "\""
     }
 }

@@ -13,20 +13,20 @@ struct JSONRPCEndpoint: Sendable {
         self.logger = logger
     }
 
-    /// Answers one HTTP request body; nil means an empty body (only notifications).
-    func respond(to body: [UInt8], bearer: String?, ip: String) async -> String? {
+    /// Answers one HTTP request body with the UTF-8 of the reply; nil means an empty body (only notifications).
+    func respond(to body: [UInt8], bearer: String?, ip: String) async -> [UInt8]? {
         let request: JSON
         do {
             request = try JSONParser.parse(body)
         } catch {
-            return RPCError.parse.response(id: .null).encoded()
+            return RPCError.parse.response(id: .null).encodedBytes()
         }
         let recordsetid = CUID.make()
         switch request {
-        case .array(let calls) where calls.isEmpty: return RPCError.invalidRequest(nil).response(id: .null).encoded()
-        case .object(let object) where object.isEmpty: return RPCError.invalidRequest(nil).response(id: .null).encoded()
+        case .array(let calls) where calls.isEmpty: return RPCError.invalidRequest(nil).response(id: .null).encodedBytes()
+        case .object(let object) where object.isEmpty: return RPCError.invalidRequest(nil).response(id: .null).encodedBytes()
         case .array, .object: break
-        default: return RPCError.invalidRequest(nil).response(id: .null).encoded()
+        default: return RPCError.invalidRequest(nil).response(id: .null).encodedBytes()
         }
         // A list is a batch; so is an object keyed "0", "1", … (PHP cannot tell them apart).
         if let calls = request.listElements {
@@ -34,9 +34,9 @@ struct JSONRPCEndpoint: Sendable {
             for call in calls {
                 if let response = await handle(call, bearer: bearer, ip: ip, recordsetid: recordsetid) { responses.append(response) }
             }
-            return responses.isEmpty ? nil : JSON.array(responses).encoded()
+            return responses.isEmpty ? nil : JSON.array(responses).encodedBytes()
         }
-        return await handle(request, bearer: bearer, ip: ip, recordsetid: recordsetid)?.encoded()
+        return await handle(request, bearer: bearer, ip: ip, recordsetid: recordsetid)?.encodedBytes()
     }
 
 

@@ -90,7 +90,8 @@ enum GetQuery {
         if !selected.contains(table.primaryKey) { selected.append(table.primaryKey) }
         var query: SQLQueryString = "SELECT \(idents: selected, joinedBy: ", ") FROM \(ident: table.name)" + conditions.clause
         query += orderClause(options, default: table.primaryKey)
-        if let limit = options.limit { query += " LIMIT \(bind: limit)" }
+        // Written out, not bound: a bound LIMIT makes SQLite re-plan its prepared statement on every run.
+        if let limit = options.limit { query += " LIMIT \(unsafeRaw: String(limit))" }
         var found: [(key: String, object: JSONObject)] = []
         for row in try await db.raw(query).all() {
             found.append((try table.key(of: row), try table.decode(row, columns: columns)))

@@ -8,32 +8,30 @@ import SQLiteKit
 import SQLiteNIO
 
 /// The embedded default: one SQLite file in WAL mode, one writer connection used by one transaction
-/// at a time, and a few reader connections that see committed data while a write is in progress.
-/// Queries are never logged: their binds carry session ids and token hashes.
+/// at a time, and reader connections that see committed data while a write is in progress (run on
+/// the reading task's own thread, see `SQLiteReadConnection`). Queries are never logged: their binds
+/// carry session ids and token hashes.
 public final class SQLiteStore: Database {
     public let engine = DatabaseEngine.sqlite
     private let writer: SQLiteConnection
-    private let readers: [SQLiteConnection]
+    private let readers: SQLiteReaderPool
     private let writeLock = AsyncMutex()
-    private let nextReader = NIOLockedValueBox(0)
+    private let logger: Logger
 
-    private init(writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(writer: SQLiteConnection, readers: SQLiteReaderPool, logger: Logger) {
         self.writer = writer
         self.readers = readers
+        self.logger = logger
     }
 
-    /// Opens (creating if needed) the database file at `path`.
+    /// Opens (creating if needed) the database file at `path`; `readers` connections stay open between reads.
     public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteStore {
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         _ = try await writer.query("PRAGMA journal_mode = WAL")
         try await Self.configure(writer)
-        var readers: [SQLiteConnection] = []
-        for _ in 0..<readerCount {
-            let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-            try await Self.configure(reader)
-            readers.append(reader)
-        }
-        return SQLiteStore(writer: writer, readers: readers)
+        let readers = SQLiteReaderPool(path: path, keepOpen: readerCount)
+        readers.giveBack(try readers.take())  // fails here, not at the first request, when the file cannot be read
+        return SQLiteStore(writer: writer, readers: readers, logger: logger)
     }
 
     private static func configure(_ connection: SQLiteConnection) async throws {
@@ -43,11 +41,9 @@ public final class SQLiteStore: Database {
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let index = nextReader.withLockedValue { value in
-            value = (value + 1) % readers.count
-            return value
-        }
-        return try await body(readers[index].sql(queryLogLevel: nil))
+        let connection = try readers.take()
+        defer { readers.giveBack(connection) }
+        return try await body(SQLiteReadDatabase(connection: connection, logger: logger))
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
@@ -72,8 +68,7 @@ public final class SQLiteStore: Database {
     }
 
     public func close() async {
-        for connection in readers + [writer] {
-            try? await connection.close()
-        }
+        readers.closeAll()
+        try? await writer.close()
     }
 }

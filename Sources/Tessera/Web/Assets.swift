@@ -22,7 +22,7 @@ struct Assets: Sendable {
         router.get("static/:file") { _, context in
             guard let name = context.parameters.get("file"), let file = files[name] else { return Response(status: .notFound) }
             return Response(
-                status: .ok, headers: [.contentType: file.type, .cacheControl: "public, max-age=3600", HTTPField.Name("X-Content-Type-Options")!: "nosniff"],
+                status: .ok, headers: [.contentType: file.type, .cacheControl: "public, max-age=3600", .contentTypeOptions: "nosniff"],
                 body: .init(byteBuffer: file.body))
         }
     }

@@ -10,8 +10,8 @@ struct LoginPages: Sendable {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("login") { request, _ in await self.form(request) }
-        router.post("login") { request, context in try await self.signIn(request, context) }
-        router.post("logout") { request, _ in try await self.signOut(request) }
+        router.post("login") { request, context in await web.respond(request) { try await self.signIn(request, context) } }
+        router.post("logout") { request, _ in await web.respond(request) { try await self.signOut(request) } }
         router.get("/") { request, _ in await self.home(request) }
     }
 
@@ -41,10 +41,17 @@ struct LoginPages: Sendable {
         }
     }
 
+    /// Ends the session; a post without the session's CSRF token is refused (403) and ends nothing.
     private func signOut(_ request: Request) async throws -> Response {
         var request = request
         let form = try await request.form()
-        if let viewer = try? await web.poster(request, form) {
+        let viewer: Viewer?
+        do {
+            viewer = try await web.poster(request, form)
+        } catch WebFailure.signIn {
+            viewer = nil  // no session left to end
+        }
+        if let viewer {
             try await services.database.transaction { db in
                 try await SessionRepository.terminate(db, sessionid: viewer.sessionid, userid: viewer.account.userid)
             }

@@ -47,7 +47,7 @@ struct Renderer: Sendable {
         .contentType: "text/html; charset=utf-8",
         .cacheControl: "no-store",
         HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        .contentTypeOptions: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "same-origin",
     ]
 
@@ -111,4 +111,8 @@ struct Renderer: Sendable {
         }
         return Response(status: .seeOther, headers: headers)
     }
+}
+
+extension HTTPField.Name {
+    static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
 }

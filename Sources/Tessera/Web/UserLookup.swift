@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// `GET /ui/users?search=…`: the users a signed-in viewer may see whose username, name or surname
@@ -19,8 +20,11 @@ struct UserLookup: Sendable {
                 let label = Viewer.fullName(user["username"]?.stringValue ?? "", user["name"]?.stringValue ?? "", user["surname"]?.stringValue ?? "")
                 return ["userid": user["userid"] ?? "0", "label": .string(label)]
             }
-            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                            body: .init(byteBuffer: ByteBuffer(string: JSON.array(list).encoded())))
+            // `<` and `>` only occur inside strings: escaped, the JSON cannot be read as markup.
+            let json = JSON.array(list).encoded().replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
+            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store", .contentTypeOptions: "nosniff"],
+                            body: .init(byteBuffer: ByteBuffer(string: json)))
         }
     }
 }
+

@@ -100,7 +100,7 @@ final class Harness: Sendable {
 
     /// Posts a raw body; returns the response text (nil for an empty body).
     func raw(_ body: String, bearer: String? = nil, ip: String = "127.0.0.1") async -> String? {
-        await endpoint.respond(to: Array(body.utf8), bearer: bearer, ip: ip)
+        await endpoint.respond(to: Array(body.utf8), bearer: bearer, ip: ip).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// One call; returns the whole response object.
