@@ -1,5 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import ServiceLifecycle
 import Logging
 
 /// Settings of `tessera serve`, whatever their source (flags, environment, config file).
@@ -14,6 +17,17 @@ public struct ServerConfig: Sendable {
     public var logFormat = LogFormat.plain
     /// The first Admin password; random (and printed once) when nil.
     public var adminPassword: String?
+    /// Failed authentications per client address and minute before it is refused (0: no limit).
+    public var authFailureLimit = Services.defaultAuthFailureLimit
+    /// Certificate chain and private key (PEM files) for serving HTTPS directly.
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (reverse proxies).
+    public var trustedProxies: [String] = []
+    /// A second port for `/metrics`, `/healthz` and `/readyz` only.
+    public var metricsPort: Int?
+    /// Seconds a connection may stay idle (also while a slow client sends its request) before it is closed.
+    public var idleTimeout = 30
 
     public init() {}
 }
@@ -32,7 +46,14 @@ public func openDatabase(_ config: ServerConfig, logger: Logger) async throws ->
         try await withDeadline(.seconds(30), failure: ConfigurationError(
             "cannot reach the database within 30 s: check the --database URL, that PostgreSQL runs and that it accepts this user")
         ) {
-            try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
+            // A database that is still starting (or briefly away) is waited for, up to the deadline.
+            while true {
+                do {
+                    return try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
+                } catch is DatabaseUnavailable {
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
         }
     } catch {
         await database.close()
@@ -42,19 +63,39 @@ public func openDatabase(_ config: ServerConfig, logger: Logger) async throws ->
 }
 
 /// The router of the whole server.
-public func buildRouter(_ services: Services, web: WebUI, logger: Logger) -> Router<AppRequestContext> {
+public func buildRouter(_ services: Services, web: WebUI, config: ServerConfig, logger: Logger) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.get("healthz") { _, _ in "ok" }
+    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: ClientMiddleware(trustedProxies: Set(config.trustedProxies), tls: config.tlsCertificate != nil))
+    OperationsRoutes(services: services).addRoutes(to: router)
     JSONRPCController(endpoint: JSONRPCEndpoint(services: services, logger: logger)).addRoutes(to: router)
     web.addRoutes(to: router, services: services)
     return router
 }
 
-/// The application for `config` over an opened database.
-public func buildApplication(_ config: ServerConfig, services: Services, web: WebUI, logger: Logger) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(services, web: web, logger: logger),
+/// The application for `config` over an opened database: HTTP or HTTPS, and the metrics port beside
+/// it when configured.
+public func buildApplication(_ config: ServerConfig, services: Services, web: WebUI, logger: Logger) throws -> some ApplicationProtocol {
+    var extra: [any Service] = []
+    if let port = config.metricsPort {
+        let router = Router()
+        router.add(middleware: RequestLogMiddleware())
+        OperationsRoutes(services: services).addRoutes(to: router)
+        extra.append(Application(
+            router: router, configuration: .init(address: .hostname(config.host, port: port), serverName: "Tessera"), logger: logger))
+    }
+    let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(config.idleTimeout))))
+    let server: HTTPServerBuilder
+    if let certificate = config.tlsCertificate, let key = config.tlsKey {
+        server = try .tls(http1, tlsConfiguration: TLSFiles.configuration(certificate: certificate, key: key))
+    } else {
+        server = http1
+    }
+    return Application(
+        router: buildRouter(services, web: web, config: config, logger: logger),
+        server: server,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tessera"),
+        services: extra,
         logger: logger)
 }
 

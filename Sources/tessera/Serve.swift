@@ -2,6 +2,7 @@ import ArgumentParser
 import Configuration
 import Hummingbird
 import Logging
+import NIOCore
 import SystemPackage
 import Tessera
 
@@ -21,6 +22,12 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(name: .customLong("log-format"), help: "plain or json (one JSON object per line) (default plain).") var logFormat: String?
     @Option(name: .customLong("admin-password"), help: "Password of Admin on first start (default: random, printed once).") var adminPassword: String?
+    @Option(name: .customLong("auth-failure-limit"), help: "Failed authentications per client address and minute before it is refused for the rest of the minute; 0 turns the limit off (default 300).") var authFailureLimit: Int?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS directly (with --tls-key).") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(name: .customLong("trusted-proxy"), help: "Address of a reverse proxy whose X-Forwarded-For / X-Forwarded-Proto are believed (repeatable, or comma-separated).") var trustedProxy: [String] = []
+    @Option(name: .customLong("metrics-port"), help: "Also serve /metrics, /healthz and /readyz on this port.") var metricsPort: Int?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle or stalled connection is closed (default 30).") var idleTimeout: Int?
     @Option(help: "A JSON configuration file.") var config: String?
 
     func run() async throws {
@@ -28,9 +35,9 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: settings.logLevel, format: settings.logFormat) }
         let logger = Logger(label: "tessera")
         let database = try await openDatabase(settings, logger: logger)
-        let services = Services(database: database, apiVersion: settings.apiVersion, logger: logger)
-        let app = buildApplication(settings, services: services, web: try await WebUI.load(), logger: logger)
-        logger.notice("Tessera listening on http://\(settings.host):\(settings.port) (\(database.engine.rawValue))")
+        let services = Services(database: database, apiVersion: settings.apiVersion, authFailureLimit: settings.authFailureLimit, logger: logger)
+        let app = try buildApplication(settings, services: services, web: try await WebUI.load(), logger: logger)
+        logger.notice("Tessera listening on \(settings.tlsCertificate == nil ? "http" : "https")://\(settings.host):\(settings.port) (\(database.engine.rawValue))")
         do {
             try await app.runService()
         } catch {
@@ -53,6 +60,12 @@ struct Serve: AsyncParsableCommand {
         if let logLevel { flags["tessera.log.level"] = .init(.string(logLevel), isSecret: false) }
         if let logFormat { flags["tessera.log.format"] = .init(.string(logFormat), isSecret: false) }
         if let adminPassword { flags["tessera.admin.password"] = .init(.string(adminPassword), isSecret: true) }
+        if let authFailureLimit { flags["tessera.auth.failure.limit"] = .init(.int(authFailureLimit), isSecret: false) }
+        if let tlsCert { flags["tessera.tls.cert"] = .init(.string(tlsCert), isSecret: false) }
+        if let tlsKey { flags["tessera.tls.key"] = .init(.string(tlsKey), isSecret: false) }
+        if !trustedProxy.isEmpty { flags["tessera.trusted.proxies"] = .init(.string(trustedProxy.joined(separator: ",")), isSecret: false) }
+        if let metricsPort { flags["tessera.metrics.port"] = .init(.int(metricsPort), isSecret: false) }
+        if let idleTimeout { flags["tessera.idle.timeout"] = .init(.int(idleTimeout), isSecret: false) }
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: flags),
             EnvironmentVariablesProvider(secretsSpecifier: .specific(["TESSERA_DATABASE", "TESSERA_ADMIN_PASSWORD"])),
@@ -67,12 +80,7 @@ struct Serve: AsyncParsableCommand {
         let reader = ConfigReader(providers: providers)
         var settings = ServerConfig()
         settings.host = reader.string(forKey: "tessera.host", default: settings.host)
-        if let text = reader.string(forKey: "tessera.port") {
-            guard let port = Int(text) else { throw ValidationError("invalid port \"\(text)\" (use 0-65535)") }
-            settings.port = port
-        } else if let port = reader.int(forKey: "tessera.port") {
-            settings.port = port
-        }
+        settings.port = try Self.integer(reader, "tessera.port", "port", default: settings.port, range: 0...65535)
         settings.dataDir = reader.string(forKey: "tessera.data.dir", default: settings.dataDir)
         settings.databaseURL = reader.string(forKey: "tessera.database", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
         settings.apiVersion = reader.string(forKey: "tessera.api.version", default: settings.apiVersion)
@@ -87,7 +95,36 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("invalid log format \"\(format)\" (use plain or json)")
         }
         settings.logFormat = parsedFormat
-        guard (0...65535).contains(settings.port) else { throw ValidationError("invalid port \(settings.port) (use 0-65535)") }
+        settings.authFailureLimit = try Self.integer(
+            reader, "tessera.auth.failure.limit", "auth failure limit", default: settings.authFailureLimit, range: 0...1_000_000_000)
+        settings.idleTimeout = try Self.integer(reader, "tessera.idle.timeout", "idle timeout", default: settings.idleTimeout, range: 1...86_400)
+        if reader.string(forKey: "tessera.metrics.port") != nil || reader.int(forKey: "tessera.metrics.port") != nil {
+            settings.metricsPort = try Self.integer(reader, "tessera.metrics.port", "metrics port", default: 0, range: 1...65535)
+            guard settings.metricsPort != settings.port else { throw ValidationError("the metrics port must differ from the port (\(settings.port))") }
+        }
+        settings.tlsCertificate = reader.string(forKey: "tessera.tls.cert").flatMap { $0.isEmpty ? nil : $0 }
+        settings.tlsKey = reader.string(forKey: "tessera.tls.key").flatMap { $0.isEmpty ? nil : $0 }
+        guard (settings.tlsCertificate == nil) == (settings.tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: give both files or neither")
+        }
+        if let certificate = settings.tlsCertificate, let key = settings.tlsKey {
+            // Read now, so that unusable files stop the start before the database is touched.
+            do {
+                try ServerConfig.checkTLSFiles(certificate: certificate, key: key)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
+        }
+        // A comma-separated string (flags, environment) or a list (config file).
+        let proxies = reader.stringArray(forKey: "tessera.trusted.proxies") ?? reader.string(forKey: "tessera.trusted.proxies").map { [$0] }
+        if proxies == nil, reader.double(forKey: "tessera.trusted.proxies") != nil || reader.bool(forKey: "tessera.trusted.proxies") != nil {
+            throw ValidationError("invalid trusted proxies (use a list of IP addresses, or one string of them separated by commas)")
+        }
+        settings.trustedProxies = (proxies ?? []).flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        for proxy in settings.trustedProxies where !Self.isIPAddress(proxy) {
+            throw ValidationError("invalid trusted proxy \"\(proxy)\" (use an IP address such as 127.0.0.1)")
+        }
         guard !settings.apiVersion.isEmpty, settings.apiVersion.split(separator: ".").allSatisfy({ Int($0) != nil }) else {
             throw ValidationError("invalid API version \"\(settings.apiVersion)\" (use digits and dots, e.g. 7.0.0 or 6.0.14)")
         }
@@ -95,5 +132,30 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("invalid database URL (expected postgres://user:password@host:port/database)")
         }
         return settings
+    }
+
+    /// An integer setting from text (flags, environment) or a number (config file), within `range`.
+    private static func integer(_ reader: ConfigReader, _ key: String, _ name: String, default value: Int, range: ClosedRange<Int>) throws -> Int {
+        let number: Int
+        if let text = reader.string(forKey: ConfigKey(key)) {
+            guard let parsed = Int(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("invalid \(name) \"\(text)\" (use \(range.lowerBound)-\(range.upperBound))")
+            }
+            number = parsed
+        } else if let parsed = reader.int(forKey: ConfigKey(key)) {
+            number = parsed
+        } else if reader.double(forKey: ConfigKey(key)) != nil || reader.bool(forKey: ConfigKey(key)) != nil
+            || reader.stringArray(forKey: ConfigKey(key)) != nil
+        {
+            throw ValidationError("invalid \(name) (use a whole number from \(range.lowerBound) to \(range.upperBound))")
+        } else {
+            return value
+        }
+        guard range.contains(number) else { throw ValidationError("invalid \(name) \(number) (use \(range.lowerBound)-\(range.upperBound))") }
+        return number
+    }
+
+    private static func isIPAddress(_ text: String) -> Bool {
+        (try? SocketAddress(ipAddress: text, port: 0)) != nil
     }
 }

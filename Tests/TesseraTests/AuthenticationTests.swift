@@ -204,6 +204,30 @@ struct TokenCacheTests {
         }
     }
 
+    /// Another process on the same SQLite file (the CLI beside a running server) is stood in for by a
+    /// second `Services` on the same database: its change reaches this cache through `changelog`.
+    @Test
+    func changesOfAnotherProcessReachTheCache() async throws {
+        try await Harness.with(.sqlite) { (h: Harness) async throws in
+            let s = try await h.login()
+            let t = try await h.token("shared", auth: s)
+            let ok = success([["tokenid": .string(t.id)]])
+            #expect(try await h.call("token.get", Self.get, auth: t.value) == ok)  // now cached
+            let other = Services(database: h.database, clock: h.clock.unixTime, logger: Harness.logger)
+            let update = #"{"jsonrpc":"2.0","method":"token.update","params":{"tokenid":"\#(t.id)","status":1},"auth":"\#(s)","id":1}"#
+            let reply = await JSONRPCEndpoint(services: other, logger: Harness.logger).respond(to: Array(update.utf8), bearer: nil, ip: "127.0.0.1")
+            #expect(reply.map { String(decoding: $0, as: UTF8.self) } == #"{"jsonrpc":"2.0","result":{"tokenids":["\#(t.id)"]},"id":1}"#)
+            await other.shutdown()
+            // Seen at the next poll of the change log (every 0.1 s); 5 s is only a bound for a slow machine.
+            var answer = try await h.call("token.get", Self.get, auth: t.value)
+            for _ in 0..<100 where answer == ok {
+                try await Task.sleep(for: .milliseconds(50))
+                answer = try await h.call("token.get", Self.get, auth: t.value)
+            }
+            #expect(answer == error(-32602, "Not authorized."))
+        }
+    }
+
     @Test(arguments: Engine.available)
     func lastaccessIsWrittenOnShutdown(_ engine: Engine) async throws {
         try await Harness.with(engine) { (h: Harness) async throws in

@@ -16,7 +16,7 @@ struct HTTPTests {
 
     func withApp(_ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         try await Harness.with(.sqlite) { (h: Harness) async throws in
-            let app = buildApplication(ServerConfig(), services: h.services, web: try await WebUI.load(), logger: Harness.logger)
+            let app = try buildApplication(ServerConfig(), services: h.services, web: try await WebUI.load(), logger: Harness.logger)
             try await app.test(.router) { client in try await body(client) }
         }
     }

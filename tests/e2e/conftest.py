@@ -91,14 +91,28 @@ def create_postgres_database(base_url: str) -> tuple[str, str]:
 class TesseraServer:
     """One running `tessera serve` process."""
 
-    def __init__(self, spec: ServerSpec, workdir: Path, database_url: str | None = None):
+    def __init__(
+        self,
+        spec: ServerSpec,
+        workdir: Path,
+        database_url: str | None = None,
+        extra_args: list[str] | None = None,
+        scheme: str = "http",
+        verify: bool | str = True,
+    ):
         """`database_url`: run on this existing PostgreSQL database (shared with other servers, never
-        dropped here) instead of creating a fresh one for a "postgres" spec."""
+        dropped here) instead of creating a fresh one for a "postgres" spec. `extra_args`: more
+        `tessera serve` arguments, appended to the command line (e.g. `["--metrics-port", "9100"]`).
+        `scheme`: "https" for a server started with --tls-cert/--tls-key; `verify` is what `requests`
+        checks its certificate against (a CA file), used by the health wait and `rpc()`."""
         self.spec = spec
         self.api_version = spec.api_version
         self.password = ADMIN_PASSWORD
         self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.extra_args: list[str] = list(extra_args or [])
+        self.scheme = scheme
+        self.verify = verify
+        self.base_url = f"{scheme}://127.0.0.1:{self.port}"
         self.api_url = f"{self.base_url}/api_jsonrpc.php"
         self.data_dir = workdir / "data"
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -122,7 +136,7 @@ class TesseraServer:
         ]
         if self.database_url:
             cmd += ["--database", self.database_url]
-        return cmd
+        return cmd + self.extra_args
 
     def start(self) -> None:
         self.launch()
@@ -165,7 +179,7 @@ class TesseraServer:
                     pytrace=False,
                 )
             try:
-                r = requests.get(f"{self.base_url}/healthz", timeout=2)
+                r = requests.get(f"{self.base_url}/healthz", timeout=2, verify=self.verify)
                 if r.status_code == 200:
                     return
                 last_error = f"HTTP {r.status_code}"
@@ -251,7 +265,7 @@ def rpc(server: TesseraServer, method: str, params, auth: str | None = None, bea
     headers = {"Content-Type": "application/json-rpc"}
     if bearer is not None:
         headers["Authorization"] = f"Bearer {bearer}"
-    r = requests.post(server.api_url, json=body, headers=headers, timeout=10)
+    r = requests.post(server.api_url, json=body, headers=headers, timeout=10, verify=getattr(server, "verify", True))
     assert r.status_code == 200, (r.status_code, r.text)
     return r.json()
 

@@ -122,11 +122,12 @@ class Flows:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """A server at --log-level debug, whatever TESSERA_E2E_LOG_LEVEL says."""
-    server = TesseraServer(ServerSpec(), tmp_path_factory.mktemp("secrets"))
+    """A server at --log-level debug, whatever TESSERA_E2E_LOG_LEVEL says, behind a (pretended) TLS
+    proxy on 127.0.0.1."""
+    server = TesseraServer(ServerSpec(), tmp_path_factory.mktemp("secrets"), extra_args=["--trusted-proxy", "127.0.0.1"])
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TESSERA_E2E_LOG_LEVEL", "debug")
-        assert server.command()[-2:] == ["--log-level", "debug"]
+        assert server.command()[-4:-2] == ["--log-level", "debug"]
         server.start()
     try:
         yield server
@@ -313,7 +314,7 @@ def test_session_cookie_flags(server, flows):
             problems.append(f"Secure over plain HTTP (the browser would drop it): {cookie}")
     assert not problems, "\n".join(problems)
 
-    # Behind a TLS proxy the cookie is Secure.
+    # Behind a TLS proxy (a trusted one: see test_operations.py for an untrusted one) the cookie is Secure.
     r = requests.post(
         server.base_url + "/login", data={"username": ALICE, "password": ALICE_PASSWORD},
         headers={"X-Forwarded-Proto": "https"}, allow_redirects=False, timeout=10,

@@ -7,6 +7,7 @@ public struct Authenticator: Sendable {
     let clock: UnixTime
     let cache: TokenCache
     let lastAccess: LastAccessRecorder
+    let telemetry: Telemetry
 
     /// How long a failed token lookup waits before answering; it suspends the task, never a thread.
     static let failureDelay: Duration = .milliseconds(10)
@@ -33,39 +34,53 @@ public struct Authenticator: Sendable {
         let hash = Secrets.tokenHash(token)
         let now = clock.now
         let entry: TokenCache.Entry
-        if let cached = cache.entry(forHash: hash) {
-            try Self.checkExpiry(cached.expiresAt, now: now)
+        let cached = cache.entry(forHash: hash)
+        telemetry.cacheLookup(hit: cached != nil)
+        if let cached {
+            try checkExpiry(cached.expiresAt, now: now)
             entry = cached
         } else {
             entry = try await load(hash: hash, now: now)
         }
         lastAccess.note(tokenid: Int64(entry.tokenid)!, at: now)
+        telemetry.authenticated("token")
         return entry
     }
 
     /// Step 2b, checked on every use (cached or not) and before the owner's state: a token is
     /// accepted up to and including its second.
-    private static func checkExpiry(_ expiresAt: Int64, now: Int64) throws {
-        if expiresAt != 0, expiresAt < now { throw APIError.application("API token expired.") }
+    private func checkExpiry(_ expiresAt: Int64, now: Int64) throws {
+        if expiresAt != 0, expiresAt < now {
+            telemetry.refused(.expired)
+            throw APIError.application("API token expired.")
+        }
+    }
+
+    /// Step 2a's refusal (an unknown or disabled token), after the failure delay.
+    private func refuse(_ reason: Telemetry.Refusal) async -> APIError {
+        telemetry.refused(reason)
+        try? await Task.sleep(for: Self.failureDelay)
+        return APIError.notAuthorized
     }
 
     /// Reads a token, its owner and the owner's role rules, and caches them when the owner is active.
     private func load(hash: String, now: Int64) async throws -> TokenCache.Entry {
         let generation = cache.generation
         let row = try await database.read { db in
-            try await db.raw("SELECT tokenid, userid, expires_at FROM token WHERE token = \(bind: hash) AND status = 0").first()
+            try await db.raw("SELECT tokenid, userid, expires_at, status FROM token WHERE token = \(bind: hash)").first()
         }
-        guard let row else {
-            try? await Task.sleep(for: Self.failureDelay)
-            throw APIError.notAuthorized
-        }
+        guard let row else { throw await refuse(.unknown) }
+        guard try row.decode(column: "status", as: Int.self) == 0 else { throw await refuse(.disabled) }
         let tokenid = String(try row.decode(column: "tokenid", as: Int64.self))
         let userid = String(try row.decode(column: "userid", as: Int64.self))
         let expiresAt = try row.decode(column: "expires_at", as: Int64.self)
-        try Self.checkExpiry(expiresAt, now: now)
+        try checkExpiry(expiresAt, now: now)
         guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }),
             !account.isDisabled
-        else { throw APIError.notAuthorized }
+        else {
+            telemetry.refused(.ownerDisabled)
+            throw APIError.notAuthorized
+        }
         let rules = try await database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
         let entry = TokenCache.Entry(
             tokenid: tokenid, expiresAt: expiresAt, account: account, rules: rules,
@@ -81,11 +96,11 @@ public struct Authenticator: Sendable {
         let row = try await database.read { db in
             try await db.raw("SELECT userid, lastaccess, status FROM sessions WHERE sessionid = \(bind: sessionid)").first()
         }
-        guard let row, try row.decode(column: "status", as: Int.self) == 0 else { throw APIError.sessionTerminated }
+        guard let row, try row.decode(column: "status", as: Int.self) == 0 else { throw refusedSession() }
         let userid = String(try row.decode(column: "userid", as: Int64.self))
         let lastaccess = try row.decode(column: "lastaccess", as: Int64.self)
         guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }) else {
-            throw APIError.sessionTerminated
+            throw refusedSession()
         }
         let autologout = TimeUnit.seconds(account.string("autologout")) ?? 0
         // The session's own bookkeeping is best effort: when the database cannot be written (disk full,
@@ -94,14 +109,20 @@ public struct Authenticator: Sendable {
             try? await database.transaction { db in
                 try await SessionRepository.terminate(db, sessionid: sessionid, userid: userid)
             }
-            throw APIError.sessionTerminated
+            throw refusedSession()
         }
         if extend, lastaccess != now {
             try? await database.transaction { db in
                 try await db.raw("UPDATE sessions SET lastaccess = \(bind: now) WHERE sessionid = \(bind: sessionid)").run()
             }
         }
+        telemetry.authenticated("session")
         return account
+    }
+
+    private func refusedSession() -> APIError {
+        telemetry.refused(.session)
+        return APIError.sessionTerminated
     }
 }
 

@@ -1,8 +1,11 @@
+import Foundation
 import SQLKit
 
 /// Tells every token cache about changes that can alter a token's verdict: this instance's cache
-/// right after the commit, and, on PostgreSQL, every other instance's through a NOTIFY sent in the
-/// change's own transaction (so it is delivered exactly when the change becomes visible).
+/// right after the commit, and every other process's through the database, in the change's own
+/// transaction (so it is seen exactly when the change becomes visible): on PostgreSQL a NOTIFY to
+/// the other instances, on SQLite a row in `changelog` that other processes on the same file (the
+/// CLI beside a running server) read every `pollInterval`.
 final class ChangeFeed: Sendable {
     enum Change: Sendable, Equatable {
         case tokens([String])
@@ -29,6 +32,11 @@ final class ChangeFeed: Sendable {
 
     let cache: TokenCache
     private let engine: DatabaseEngine
+    /// Tells this process's own `changelog` rows from the others'.
+    private let origin = UUID().uuidString
+    static let pollInterval: Duration = .milliseconds(100)
+    /// `changelog` rows kept; a reader that fell further behind drops its whole cache.
+    private static let kept = 1000
 
     init(cache: TokenCache, engine: DatabaseEngine) {
         self.cache = cache
@@ -37,8 +45,44 @@ final class ChangeFeed: Sendable {
 
     /// Inside the transaction of the change.
     func announce(_ change: Change, in db: any SQLDatabase) async throws {
-        guard engine == .postgres else { return }
-        try await db.raw("SELECT pg_notify(\(bind: Self.channel), \(bind: change.payload))").run()
+        switch engine {
+        case .postgres:
+            try await db.raw("SELECT pg_notify(\(bind: Self.channel), \(bind: change.payload))").run()
+        case .sqlite:
+            let last = try await db.raw("SELECT COALESCE(MAX(changeid), 0) AS n FROM changelog").first()?.decode(column: "n", as: Int64.self) ?? 0
+            try await db.raw(
+                "INSERT INTO changelog (changeid, origin, payload) VALUES (\(bind: last + 1), \(bind: origin), \(bind: change.payload))"
+            ).run()
+            try await db.raw("DELETE FROM changelog WHERE changeid <= \(bind: last + 1 - Int64(Self.kept))").run()
+        }
+    }
+
+    /// On SQLite: applies the changes other processes log, until cancelled.
+    func follow(_ database: any Database) async {
+        var seen = (try? await Self.latest(database)) ?? 0
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.pollInterval)
+            let from = seen
+            guard let rows = try? await database.read({ db in
+                try await db.raw("SELECT changeid, origin, payload FROM changelog WHERE changeid >= \(bind: from) ORDER BY changeid").all()
+            }) else { continue }
+            let entries = rows.compactMap { row -> (id: Int64, origin: String, payload: String)? in
+                guard let id = try? row.decode(column: "changeid", as: Int64.self), let origin = try? row.decode(column: "origin", as: String.self),
+                    let payload = try? row.decode(column: "payload", as: String.self)
+                else { return nil }
+                return (id, origin, payload)
+            }
+            // The row last seen is read again: when it is gone, rows were pruned unseen.
+            if seen > 0, entries.first?.id != seen { cache.invalidateAll() }
+            for entry in entries where entry.id > seen && entry.origin != origin { apply(Change(payload: entry.payload)) }
+            seen = entries.last?.id ?? seen
+        }
+    }
+
+    private static func latest(_ database: any Database) async throws -> Int64 {
+        try await database.read { db in
+            try await db.raw("SELECT COALESCE(MAX(changeid), 0) AS n FROM changelog").first()?.decode(column: "n", as: Int64.self) ?? 0
+        }
     }
 
     /// After the commit and before the answer: this instance's cache (and, from the listener, a

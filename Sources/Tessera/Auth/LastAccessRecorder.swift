@@ -25,6 +25,9 @@ final class LastAccessRecorder: Sendable {
     /// The not yet written last use of a token.
     func pendingValue(tokenid: Int64) -> Int64? { pending.withLockedValue { $0[tokenid] } }
 
+    /// How many tokens have a use not yet written.
+    var pendingCount: Int { pending.withLockedValue { $0.count } }
+
     /// Starts the periodic flush.
     func start() {
         let task = Task { [weak self] in

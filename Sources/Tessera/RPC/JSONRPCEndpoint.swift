@@ -19,6 +19,7 @@ struct JSONRPCEndpoint: Sendable {
         do {
             request = try JSONParser.parse(body)
         } catch {
+            services.telemetry.call(method: "invalid", outcome: String(RPCError.parse.code), duration: .zero)
             return RPCError.parse.response(id: .null).encodedBytes()
         }
         let recordsetid = CUID.make()
@@ -42,25 +43,35 @@ struct JSONRPCEndpoint: Sendable {
 
     /// One call: nil when it is a notification that needs no answer.
     private func handle(_ call: JSON, bearer: String?, ip: String, recordsetid: String) async -> JSON? {
+        let started = ContinuousClock.now
         let envelope: Envelope
         do {
             envelope = try Envelope(call)
         } catch {
+            services.telemetry.call(method: "invalid", outcome: String(RPCError.invalidRequest(nil).code), duration: .zero)
             let id = call.objectValue?["id"].flatMap { Envelope.isValidID($0) ? $0 : nil } ?? .null
             return RPCError.invalidRequest(error.message).response(id: id)
         }
+        // Metrics name only methods the API has: a caller cannot make up label values.
+        let name = (try? methods.lookup(envelope.method)).map { "\($0.service.lowercased()).\($0.method.lowercased())" } ?? "unknown"
+        let outcome: RPCError?
+        let answer: JSON
         do {
             let result = try await dispatch(envelope, bearer: bearer, ip: ip, recordsetid: recordsetid)
-            guard let id = envelope.id else { return nil }
-            return ["jsonrpc": "2.0", "result": result, "id": id]
+            outcome = nil
+            answer = ["jsonrpc": "2.0", "result": result, "id": envelope.id ?? .null]
         } catch let error as APIError {
-            guard let id = envelope.id else { return nil }
-            return RPCError.api(error).response(id: id)
+            outcome = .api(error)
+            answer = RPCError.api(error).response(id: envelope.id ?? .null)
         } catch {
             logger.error("request failed: \(String(describing: error))", metadata: ["method": .string(envelope.method)])
-            guard let id = envelope.id else { return nil }
-            return RPCError.internalFailure.response(id: id)
+            outcome = .internalFailure
+            answer = RPCError.internalFailure.response(id: envelope.id ?? .null)
         }
+        services.telemetry.call(method: name, outcome: outcome.map { String($0.code) } ?? "ok", duration: ContinuousClock.now - started)
+        // (`case nil`: JSON is nil-literal-expressible, so `== nil` would compare with JSON's null.)
+        if case nil = envelope.id { return nil }
+        return answer
     }
 
     private func dispatch(_ envelope: Envelope, bearer: String?, ip: String, recordsetid: String) async throws -> JSON {
@@ -73,7 +84,7 @@ struct JSONRPCEndpoint: Sendable {
             return try await entry.run(Invocation(params: envelope.params, context: nil, ip: ip, recordsetid: recordsetid))
         case .authenticated(let minType, let action):
             guard let auth = envelope.auth ?? bearer else { throw APIError.notAuthorized }
-            let (principal, rules) = try await services.authenticator.authenticate(auth)
+            let (principal, rules) = try await services.failures.counting(ip) { try await services.authenticator.authenticate(auth) }
             let allowed = principal.type >= minType && rules.apiAccess
                 && (action.map { rules.allows(action: $0) } ?? true)
                 && rules.allows(api: service, method: method)

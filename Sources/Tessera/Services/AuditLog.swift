@@ -1,3 +1,5 @@
+import Logging
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// Audit records (token spec §2.8, users spec §6), written in the same transaction as the change.
@@ -54,6 +56,35 @@ public enum AuditLog {
                     \(bind: name), \(bind: recordsetid), \(bind: details))
                 """
             ).run()
+            AuditTrail.pending?.add(
+                "audit: \(record.action) \(record.resource) \(record.resourceid ?? "-") \"\(name)\" by \(username) from \(ip)",
+                recordsetid: recordsetid)
         }
+    }
+}
+
+/// Audit records also go to the log, once their transaction has committed (a rolled-back change
+/// leaves no line). The transaction sets `pending` for its body and writes the lines after COMMIT.
+enum AuditTrail {
+    @TaskLocal static var pending: Lines?
+
+    final class Lines: Sendable {
+        private let lines = NIOLockedValueBox<[(text: String, recordsetid: String)]>([])
+
+        func add(_ text: String, recordsetid: String) { lines.withLockedValue { $0.append((text, recordsetid)) } }
+
+        func write(to logger: Logger) {
+            for line in lines.withLockedValue({ $0 }) {
+                logger.info("\(line.text)", metadata: ["recordsetid": "\(line.recordsetid)"])
+            }
+        }
+    }
+
+    /// Runs a transaction's `body` (through its COMMIT) collecting audit lines, then logs them.
+    static func collecting<T>(_ logger: Logger, _ body: () async throws -> T) async throws -> T {
+        let lines = Lines()
+        let result = try await $pending.withValue(lines) { try await body() }
+        lines.write(to: logger)
+        return result
     }
 }

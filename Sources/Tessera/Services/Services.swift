@@ -7,10 +7,15 @@ public struct Services: Sendable {
     /// What `apiinfo.version` reports (clients branch on it: below 6.4 they send `auth`, from 6.4 a Bearer header).
     public let apiVersion: String
     public let authenticator: Authenticator
+    public let telemetry = Telemetry()
+    /// Failed authentications per client address (`--auth-failure-limit`).
+    let failures: FailureLimiter
+    /// Failed authentications an address may make per minute before it is refused for the rest of it.
+    public static let defaultAuthFailureLimit = 300
     let changes: ChangeFeed
     let lastAccess: LastAccessRecorder
-    /// Receives other instances' changes on PostgreSQL.
-    private let listener: Task<Void, Never>?
+    /// Receives other processes' changes (`ChangeFeed`).
+    private let listener: Task<Void, Never>
     public let tokens: TokenService
     public let sessions: SessionService
     public let users: UserService
@@ -22,7 +27,7 @@ public struct Services: Sendable {
     /// Starts the `lastaccess` writer; call `shutdown()` before closing the database.
     public init(
         database: any Database, clock: UnixTime = .system, apiVersion: String = "7.0.0", lastAccessInterval: Duration = .seconds(1),
-        logger: Logger = Logger(label: "tessera")
+        authFailureLimit: Int = Services.defaultAuthFailureLimit, logger: Logger = Logger(label: "tessera")
     ) {
         self.database = database
         self.clock = clock
@@ -34,9 +39,10 @@ public struct Services: Sendable {
         let lastAccess = LastAccessRecorder(database: database, interval: lastAccessInterval, logger: logger)
         self.changes = changes
         self.lastAccess = lastAccess
-        self.authenticator = Authenticator(database: database, clock: clock, cache: cache, lastAccess: lastAccess)
+        self.authenticator = Authenticator(database: database, clock: clock, cache: cache, lastAccess: lastAccess, telemetry: telemetry)
         self.tokens = TokenService(database: database, changes: changes, lastAccess: lastAccess)
-        self.sessions = SessionService(database: database, authenticator: authenticator, clock: clock)
+        self.failures = FailureLimiter(limit: authFailureLimit, clock: clock)
+        self.sessions = SessionService(database: database, authenticator: authenticator, failures: failures, clock: clock)
         self.users = UserService(database: database, changes: changes)
         self.userGroups = UserGroupService(database: database, changes: changes)
         self.roles = RoleService(database: database, changes: changes)
@@ -48,7 +54,7 @@ public struct Services: Sendable {
                     received: { changes.apply(ChangeFeed.Change(payload: $0)) })
             }
         } else {
-            listener = nil
+            listener = Task { await changes.follow(database) }
         }
         self.auditLog = AuditLogService(database: database)
         lastAccess.start()
@@ -56,8 +62,8 @@ public struct Services: Sendable {
 
     /// Writes the pending `lastaccess` values; the instance serves no more token calls after this.
     public func shutdown() async {
-        listener?.cancel()
-        await listener?.value
+        listener.cancel()
+        await listener.value
         await lastAccess.stop()
     }
 

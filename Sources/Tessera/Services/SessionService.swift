@@ -5,14 +5,16 @@ import SQLKit
 public struct SessionService: Sendable {
     let database: any Database
     let authenticator: Authenticator
+    let failures: FailureLimiter
     let clock: UnixTime
     /// The settings the user object needs (default language and time zone), read once: no API method
     /// changes them, and `user.checkAuthentication` sits in front of other services' every request.
     private let userDefaults = NIOLockedValueBox<Settings?>(nil)
 
-    init(database: any Database, authenticator: Authenticator, clock: UnixTime) {
+    init(database: any Database, authenticator: Authenticator, failures: FailureLimiter, clock: UnixTime) {
         self.database = database
         self.authenticator = authenticator
+        self.failures = failures
         self.clock = clock
     }
 
@@ -45,8 +47,10 @@ public struct SessionService: Sendable {
         let validated = try Validator.object(.object(object), rule, path: "/")
         let username = validated["username"]!.stringValue!, password = validated["password"]!.stringValue!
         let now = clock.now
+        try failures.check(ip)
 
         func fail(_ error: APIError, account: UserAccount?, extra: [AuditLog.Record] = [], updates: SQLQueryString? = nil) async throws -> Never {
+            failures.failed(ip)
             try await database.transaction { db in
                 if let updates { try await db.raw(updates).run() }
                 try await AuditLog.write(
@@ -129,13 +133,15 @@ public struct SessionService: Sendable {
         let settings = try await defaults()
         if object.has("token") {
             let validated = try Validator.object(params, ObjectRule([.required("token", .string())]), path: "/")
-            let (_, account) = try await authenticator.tokenAccount(validated["token"]!.stringValue!)
+            let (_, account) = try await failures.counting(ip) { try await authenticator.tokenAccount(validated["token"]!.stringValue!) }
             return .object(Self.userData(account, settings: settings, ip: ip, sessionid: nil))
         }
         let validated = try Validator.object(
             params, ObjectRule([.required("sessionid", .string()), .optional("extend", .boolean)]), path: "/")
         let sessionid = validated["sessionid"]!.stringValue!
-        let account = try await authenticator.authenticateSession(sessionid, extend: validated["extend"] != .bool(false))
+        let account = try await failures.counting(ip) {
+            try await authenticator.authenticateSession(sessionid, extend: validated["extend"] != .bool(false))
+        }
         return .object(Self.userData(account, settings: settings, ip: ip, sessionid: sessionid))
     }
 }

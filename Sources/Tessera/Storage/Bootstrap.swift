@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SQLKit
 
@@ -15,7 +16,8 @@ public enum Bootstrap {
             try await db.raw("UPDATE users SET passwd = \(bind: guestHash) WHERE userid = 2").run()
         }
         if adminPassword == nil {
-            print(
+            // Written at once: standard output to a file or a journal is buffered until exit otherwise.
+            FileHandle.standardOutput.write(Data(
                 """
 
                   Tessera: first start. The password of user "Admin" is:
@@ -24,7 +26,8 @@ public enum Bootstrap {
 
                   It is shown only this once; change it under User settings → Profile.
 
-                """)
+
+                """.utf8))
         } else {
             logger.notice("first start: Admin password set from configuration")
         }

@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import SQLKit
 
 /// The SQL engine behind the repositories.
@@ -15,6 +16,35 @@ public protocol Database: Sendable {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Closes every connection.
     func close() async
+    /// Connections serving a read or a transaction right now (for `/metrics`).
+    var connectionsInUse: Int { get }
+    /// Whether the database answers a trivial query and has every migration of this version (`/readyz`).
+    func isReady() async -> Bool
+}
+
+extension Database {
+    /// Stores used only by tools (the copy's source and target views) do not count.
+    public var connectionsInUse: Int { 0 }
+
+    public func isReady() async -> Bool {
+        let version = try? await read { db in
+            try await db.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?.decode(column: "v", as: Int.self)
+        }
+        return version == Schema.migrations.last?.version
+    }
+}
+
+/// Counts connections in use; `track` brackets one use.
+final class ConnectionUsage: Sendable {
+    private let count = NIOLockedValueBox(0)
+
+    var current: Int { count.withLockedValue { $0 } }
+
+    func track<T>(_ body: () async throws -> T) async rethrows -> T {
+        count.withLockedValue { $0 += 1 }
+        defer { count.withLockedValue { $0 -= 1 } }
+        return try await body()
+    }
 }
 
 /// Serialises async work without blocking a thread (the single SQLite writer).

@@ -12,11 +12,15 @@ public final class PostgresStore: Database {
     private let runTask: Task<Void, Never>
     private let logger: Logger
     private let availability = Availability()
+    private let usage = ConnectionUsage()
+    private let maximumConnections: Int
+    public var connectionsInUse: Int { usage.current }
     /// For connections outside the pool (the change listener).
     private let connectionConfiguration: PostgresConnection.Configuration
 
-    private init(client: PostgresClient, connection: PostgresConnection.Configuration, logger: Logger) {
+    private init(client: PostgresClient, connection: PostgresConnection.Configuration, maximumConnections: Int, logger: Logger) {
         self.client = client
+        self.maximumConnections = maximumConnections
         self.connectionConfiguration = connection
         self.logger = logger
         // Started at once, so that the pool runs before the first query asks it for a connection.
@@ -45,7 +49,8 @@ public final class PostgresStore: Database {
             host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
             database: database.isEmpty ? nil : database, tls: .disable)
         return PostgresStore(
-            client: PostgresClient(configuration: configuration, backgroundLogger: logger), connection: connection, logger: logger)
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger), connection: connection,
+            maximumConnections: maximumConnections, logger: logger)
     }
 
     /// Listens on `channel` on a connection of its own until cancelled, reconnecting after any loss.
@@ -77,12 +82,15 @@ public final class PostgresStore: Database {
         }
     }
 
-    /// How long an operation waits for a connection before it fails (the pool itself would wait for
-    /// as long as the database is down, holding every request).
+    /// How long an operation waits for a connection while the pool could open one, before the
+    /// database counts as away (the pool itself would wait for as long as it is down).
     static let leaseTimeout: Duration = .seconds(3)
-    /// How long one statement may take before its connection is given up as lost. A statement sent
-    /// on a connection PostgreSQL is dropping may otherwise wait for the socket to time out.
-    static let statementTimeout: Duration = .seconds(4)
+    /// How long an operation waits for a connection while all are busy (an overload, not an outage).
+    static let busyLeaseTimeout: Duration = .seconds(30)
+    /// How long one statement may take at most. A statement sent on a connection PostgreSQL is
+    /// dropping may otherwise wait for the socket to time out; such statements are given up as soon
+    /// as the database is found away (`Availability`), this is only the bound for everything else.
+    static let statementTimeout: Duration = .seconds(30)
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await guarded {
@@ -91,6 +99,10 @@ public final class PostgresStore: Database {
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await AuditTrail.collecting(logger) { try await transactionProper(body) }
+    }
+
+    private func transactionProper<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await guarded {
             try await self.withLease { connection in
                 let db = self.sql(connection)
@@ -108,7 +120,9 @@ public final class PostgresStore: Database {
     }
 
     private func sql(_ connection: PostgresConnection) -> any SQLDatabase {
-        StatementDeadline(connection: connection, database: connection.sql(queryLogLevel: nil, logger: logger), limit: Self.statementTimeout)
+        StatementDeadline(
+            connection: connection, database: connection.sql(queryLogLevel: nil, logger: logger), limit: Self.statementTimeout,
+            availability: availability)
     }
 
     /// Fails at once while the database is known to be away, and turns losing a connection into `DatabaseUnavailable`.
@@ -139,14 +153,17 @@ public final class PostgresStore: Database {
         }
     }
 
-    /// A pooled connection for `body`, or `DatabaseUnavailable` when none comes within `leaseTimeout`.
+    /// A pooled connection for `body`, or `DatabaseUnavailable` when none comes in time: within
+    /// `leaseTimeout` while the pool has room for another connection (it cannot open one: the
+    /// database is away), within `busyLeaseTimeout` while every connection is in use.
     private func withLease<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let leased = NIOLockedValueBox(false)
+        let started = ContinuousClock.now
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await self.client.withConnection { connection in
                     leased.withLockedValue { $0 = true }
-                    return try await body(connection)
+                    return try await self.usage.track { try await body(connection) }
                 }
             }
             group.addTask {
@@ -158,13 +175,18 @@ public final class PostgresStore: Database {
                     group.cancelAll()
                     return result
                 }
-                // The deadline passed: fail unless the work already has its connection. No connection
-                // at all means the database is away (one lost connection does not).
-                if !leased.withLockedValue({ $0 }) {
-                    group.cancelAll()
-                    availability.unreachable()
-                    throw DatabaseUnavailable()
+                if leased.withLockedValue({ $0 }) { continue }  // the work has its connection: no deadline
+                let busy = usage.current >= maximumConnections
+                if busy, ContinuousClock.now - started < Self.busyLeaseTimeout {
+                    group.addTask {
+                        try await Task.sleep(for: Self.leaseTimeout)
+                        return nil
+                    }
+                    continue
                 }
+                group.cancelAll()
+                if !busy { availability.unreachable() }
+                throw DatabaseUnavailable()
             }
             throw DatabaseUnavailable()
         }
@@ -177,43 +199,72 @@ public final class PostgresStore: Database {
 }
 
 /// The database did not give a connection in time (it is down or overloaded); nothing was changed.
-public struct DatabaseUnavailable: Error {}
+public struct DatabaseUnavailable: Error, CustomStringConvertible {
+    public var description: String { "the database cannot be reached" }
+}
 
-/// Whether the database gave connections the last time: after a wait for one timed out, operations
-/// fail at once for `pause` instead of each waiting out its own timeout (a web page makes several
-/// reads), then try again.
+/// Whether the database gave connections the last time. Once it did not (a wait for a connection
+/// timed out although the pool had room for one), operations fail at once for `pause` instead of
+/// each waiting out its own timeout (a web page makes several reads), and the statements still
+/// waiting for an answer are given up (`watch`): PostgreSQL is gone, their answers will not come.
 final class Availability: Sendable {
-    private let awayUntil = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    private struct State {
+        var awayUntil: ContinuousClock.Instant?
+        var watchers: [UInt64: @Sendable () -> Void] = [:]
+        var nextWatcher: UInt64 = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
     let pause: Duration
 
     init(pause: Duration = .seconds(1)) { self.pause = pause }
 
     func check() throws {
-        let away = awayUntil.withLockedValue { $0 }
+        let away = state.withLockedValue { $0.awayUntil }
         if let away, ContinuousClock.now < away { throw DatabaseUnavailable() }
     }
 
-    func unreachable() { awayUntil.withLockedValue { $0 = ContinuousClock.now + pause } }
+    func unreachable() {
+        let watchers = state.withLockedValue { state in
+            state.awayUntil = ContinuousClock.now + pause
+            defer { state.watchers.removeAll() }
+            return Array(state.watchers.values)
+        }
+        for away in watchers { away() }
+    }
 
     func reachable() {
-        if awayUntil.withLockedValue({ $0 }) != nil { awayUntil.withLockedValue { $0 = nil } }
+        if state.withLockedValue({ $0.awayUntil }) != nil { state.withLockedValue { $0.awayUntil = nil } }
     }
+
+    /// Calls `away` once if the database is found away before `unwatch`.
+    func watch(_ away: @escaping @Sendable () -> Void) -> UInt64 {
+        state.withLockedValue { state in
+            state.nextWatcher += 1
+            state.watchers[state.nextWatcher] = away
+            return state.nextWatcher
+        }
+    }
+
+    func unwatch(_ id: UInt64) { _ = state.withLockedValue { $0.watchers.removeValue(forKey: id) } }
 }
 
-/// Runs each statement with a deadline; a statement that misses it closes its connection (which
-/// PostgreSQL has most likely dropped already) and fails with `DatabaseUnavailable`, and so does every
-/// later statement of the operation (its ROLLBACK among them). A COMMIT that misses it leaves the
-/// outcome unknown, as a lost connection always does.
+/// Runs each statement until its answer, its deadline, or the database being found away, whichever
+/// comes first; a statement given up closes its connection (which PostgreSQL has most likely dropped
+/// already) and fails with `DatabaseUnavailable`, and so does every later statement of the operation
+/// (its ROLLBACK among them). A COMMIT given up leaves the outcome unknown, as a lost connection always does.
 struct StatementDeadline: SQLDatabase {
     let connection: PostgresConnection
     let database: any SQLDatabase
     let limit: Duration
+    let availability: Availability
     private let lost = NIOLockedValueBox(false)
 
-    init(connection: PostgresConnection, database: any SQLDatabase, limit: Duration) {
+    init(connection: PostgresConnection, database: any SQLDatabase, limit: Duration, availability: Availability) {
         self.connection = connection
         self.database = database
         self.limit = limit
+        self.availability = availability
     }
 
     var logger: Logger { database.logger }
@@ -226,7 +277,7 @@ struct StatementDeadline: SQLDatabase {
         guard !lost.withLockedValue({ $0 }) else { throw DatabaseUnavailable() }
         let database = database, connection = connection
         do {
-            try await abandoning(after: limit) { try await database.execute(sql: query, onRow) }
+            try await abandoning(after: limit, orWhenAway: availability) { try await database.execute(sql: query, onRow) }
         } catch let error as DatabaseUnavailable {
             lost.withLockedValue { $0 = true }
             Task { try? await connection.close() }
@@ -241,16 +292,19 @@ struct StatementDeadline: SQLDatabase {
     }
 }
 
-/// What `work` returns, or `DatabaseUnavailable` once `limit` has passed — without waiting for `work`,
-/// which is then cancelled and left to finish on its own.
-func abandoning<T: Sendable>(after limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+/// What `work` returns, or `DatabaseUnavailable` once `limit` has passed or the database is found away
+/// — without waiting for `work`, which is then cancelled and left to finish on its own.
+func abandoning<T: Sendable>(
+    after limit: Duration, orWhenAway availability: Availability, _ work: @escaping @Sendable () async throws -> T
+) async throws -> T {
     let waiting = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
-    let tasks = NIOLockedValueBox<(work: Task<Void, Never>?, timer: Task<Void, Never>?)>((nil, nil))
-    /// Resumes the caller once: with the first of the work's outcome and the deadline.
+    let tasks = NIOLockedValueBox<(work: Task<Void, Never>?, timer: Task<Void, Never>?, watcher: UInt64?)>((nil, nil, nil))
+    /// Resumes the caller once: with the first of the work's outcome, the deadline and the database going away.
     @Sendable func finish(_ outcome: Result<T, any Error>) {
         guard let continuation = waiting.withLockedValue({ value in defer { value = nil }; return value }) else { return }
-        let (work, timer) = tasks.withLockedValue { $0 }
+        let (work, timer, watcher) = tasks.withLockedValue { $0 }
         timer?.cancel()
+        if let watcher { availability.unwatch(watcher) }
         if case .failure = outcome { work?.cancel() }
         continuation.resume(with: outcome)
     }
@@ -264,9 +318,13 @@ func abandoning<T: Sendable>(after limit: Duration, _ work: @escaping @Sendable 
                 guard (try? await Task.sleep(for: limit)) != nil else { return }
                 finish(.failure(DatabaseUnavailable()))
             }
-            tasks.withLockedValue { $0 = (runner, timer) }
-            // The work may have finished before the timer was known.
-            if waiting.withLockedValue({ $0 == nil }) { timer.cancel() }
+            let watcher = availability.watch { finish(.failure(DatabaseUnavailable())) }
+            tasks.withLockedValue { $0 = (runner, timer, watcher) }
+            // The work may have finished before the timer and the watcher were known.
+            if waiting.withLockedValue({ $0 == nil }) {
+                timer.cancel()
+                availability.unwatch(watcher)
+            }
         }
     } onCancel: {
         finish(.failure(CancellationError()))

@@ -16,6 +16,8 @@ public final class SQLiteStore: Database {
     private let writer: SQLiteConnection
     private let readers: SQLiteReaderPool
     private let writeLock = AsyncMutex()
+    private let usage = ConnectionUsage()
+    public var connectionsInUse: Int { usage.current }
     private let logger: Logger
 
     private init(writer: SQLiteConnection, readers: SQLiteReaderPool, logger: Logger) {
@@ -43,11 +45,16 @@ public final class SQLiteStore: Database {
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = try readers.take()
         defer { readers.giveBack(connection) }
-        return try await body(SQLiteReadDatabase(connection: connection, logger: logger))
+        return try await usage.track { try await body(SQLiteReadDatabase(connection: connection, logger: logger)) }
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await writeLock.lock()
+        return try await AuditTrail.collecting(logger) { try await usage.track { try await locked(body) } }
+    }
+
+    /// The transaction proper, with the write lock held; releases it.
+    private func locked<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let db = writer.sql(queryLogLevel: nil)
         do {
             try await uncancellable { try await db.raw("BEGIN IMMEDIATE").run() }

@@ -21,6 +21,17 @@ enum Schema {
             )
             """
         ]),
+        // Changes that alter token verdicts, for other processes on the same SQLite file (the CLI):
+        // see `ChangeFeed`. PostgreSQL announces them with NOTIFY instead and leaves this table empty.
+        Migration(version: 4, statements: [
+            """
+            CREATE TABLE changelog (
+                changeid bigint NOT NULL PRIMARY KEY,
+                origin varchar(36) NOT NULL,
+                payload text NOT NULL
+            )
+            """
+        ]),
     ]
 
     static let tables = [

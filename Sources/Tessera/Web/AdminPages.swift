@@ -100,7 +100,7 @@ extension AdminPage {
 
     private func post(_ request: Request, _ context: AppRequestContext, id: String?) async throws -> Response {
         let (viewer, form) = try await poster(request)
-        return try await save(viewer, call(viewer, context), form, id: id, secure: WebSession.isSecure(request))
+        return try await save(viewer, call(viewer, context), form, id: id, secure: context.isSecure)
     }
 
     // MARK: - Delete
@@ -117,6 +117,6 @@ extension AdminPage {
         } catch let error as APIError {
             flash = Flash(ok: false, title: "cannot_delete_\(noun)", details: [error.message])
         }
-        return Renderer.redirect(base, flash: flash, secure: WebSession.isSecure(request))
+        return Renderer.redirect(base, flash: flash, secure: context.isSecure)
     }
 }

@@ -11,7 +11,7 @@ struct LoginPages: Sendable {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("login") { request, _ in await self.form(request) }
         router.post("login") { request, context in await web.respond(request) { try await self.signIn(request, context) } }
-        router.post("logout") { request, _ in await web.respond(request) { try await self.signOut(request) } }
+        router.post("logout") { request, context in await web.respond(request) { try await self.signOut(request, context) } }
         router.get("/") { request, _ in await self.home(request) }
     }
 
@@ -34,7 +34,7 @@ struct LoginPages: Sendable {
                 return await self.form(request, username: username, flash: Flash(ok: false, title: "No permissions for system access."))
             }
             var response = Renderer.redirect("/")
-            response.headers[.setCookie] = WebSession.sessionCookie(sessionid, secure: WebSession.isSecure(request))
+            response.headers[.setCookie] = WebSession.sessionCookie(sessionid, secure: context.isSecure)
             return response
         } catch let error as APIError {
             return await self.form(request, username: username, flash: Flash(ok: false, title: error.message))
@@ -42,7 +42,7 @@ struct LoginPages: Sendable {
     }
 
     /// Ends the session; a post without the session's CSRF token is refused (403) and ends nothing.
-    private func signOut(_ request: Request) async throws -> Response {
+    private func signOut(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
         let form = try await request.form()
         let viewer: Viewer?
@@ -57,7 +57,7 @@ struct LoginPages: Sendable {
             }
         }
         var response = Renderer.redirect("/login")
-        response.headers[.setCookie] = WebSession.sessionCookie("", secure: WebSession.isSecure(request), maxAge: 0)
+        response.headers[.setCookie] = WebSession.sessionCookie("", secure: context.isSecure, maxAge: 0)
         return response
     }
 

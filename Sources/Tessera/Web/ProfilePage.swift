@@ -47,7 +47,7 @@ struct ProfilePage: Sendable {
         }
         do {
             _ = try await services.users.update(viewer.context(services, ip: context.clientIP), .object(fields))
-            return Renderer.redirect("/user/profile", flash: Flash(ok: true, title: "profile_updated"), secure: WebSession.isSecure(request))
+            return Renderer.redirect("/user/profile", flash: Flash(ok: true, title: "profile_updated"), secure: context.isSecure)
         } catch let error as APIError {
             return try await show(request, viewer: viewer, flash: Flash(ok: false, title: "cannot_update_profile", details: [error.message]), values: form)
         }

@@ -360,7 +360,7 @@ struct TokenPages: Sendable {
                 let value = try await services.tokens.generate(call, [.string(id)]).arrayValue![0]["token"]!.stringValue!
                 return view(viewer, variant, values, fields: fields, token: value, flash: Flash(ok: true, title: "token_updated"), now: call.now)
             }
-            return Renderer.redirect(variant.base, flash: Flash(ok: true, title: "token_updated"), secure: WebSession.isSecure(request))
+            return Renderer.redirect(variant.base, flash: Flash(ok: true, title: "token_updated"), secure: context.isSecure)
         } catch let error as APIError {
             return renderForm(viewer, variant, values, tokenid: id, flash: Flash(ok: false, title: "cannot_update_token", details: [error.message]))
         }
@@ -412,6 +412,6 @@ struct TokenPages: Sendable {
         } catch let error as APIError {
             flash = Flash(ok: false, title: failed, details: [error.message])
         }
-        return Renderer.redirect(variant.base, flash: flash, secure: WebSession.isSecure(request))
+        return Renderer.redirect(variant.base, flash: flash, secure: context.isSecure)
     }
 }

@@ -11,11 +11,6 @@ struct WebSession: Sendable {
     let services: Services
     let renderer: Renderer
 
-    /// True when the request reached us over TLS (directly or through a proxy that says so).
-    static func isSecure(_ request: Request) -> Bool {
-        request.head.scheme == "https" || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
-    }
-
     /// Texts for someone not signed in: the system default language.
     func anonymousStrings() async -> [String: String] {
         let settings = (try? await services.database.read { db in try await Settings.load(db) }) ?? Settings(values: [:])

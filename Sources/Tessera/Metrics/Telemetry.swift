@@ -1,0 +1,85 @@
+import CoreMetrics
+import Foundation
+import NIOConcurrencyHelpers
+import Prometheus
+
+/// What `/metrics` reports, in the Prometheus text format (swift-metrics over swift-prometheus, in a
+/// registry of this server's own). Metric objects are made once per label set and kept: the calls
+/// on the request path are a dictionary lookup and an atomic add.
+public final class Telemetry: Sendable {
+    /// Why a token or session did not authenticate (`tessera_authentications_total{reason}`).
+    enum Refusal: String {
+        case unknown, disabled, expired, ownerDisabled = "owner_disabled", session
+    }
+
+    private let registry = PrometheusCollectorRegistry()
+    private let factory: PrometheusMetricsFactory
+    private let counters = NIOLockedValueBox<[String: CoreMetrics.Counter]>([:])
+    private let timers = NIOLockedValueBox<[String: CoreMetrics.Timer]>([:])
+    private let cacheHits: CoreMetrics.Counter
+    private let cacheMisses: CoreMetrics.Counter
+    private let lastAccessPending: Prometheus.Gauge
+    private let connectionsInUse: Prometheus.Gauge
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+            .seconds(5),
+        ]
+        self.factory = factory
+        cacheHits = CoreMetrics.Counter(label: "tessera_token_cache_hits_total", factory: factory)
+        cacheMisses = CoreMetrics.Counter(label: "tessera_token_cache_misses_total", factory: factory)
+        lastAccessPending = registry.makeGauge(name: "tessera_lastaccess_pending", help: "lastaccess values not yet written")
+        connectionsInUse = registry.makeGauge(name: "tessera_db_connections_in_use", help: "database connections in use")
+    }
+
+    /// One JSON-RPC call: its method (`unknown` for names the API does not have) and outcome (`ok`
+    /// or the error code), and how long it took.
+    func call(method: String, outcome: String, duration: Duration) {
+        counter("tessera_requests_total", [("method", method), ("outcome", outcome)]).increment()
+        timer("tessera_request_duration_seconds", [("method", method)]).recordNanoseconds(duration.nanoseconds)
+    }
+
+    func authenticated(_ kind: String) {
+        counter("tessera_authentications_total", [("result", "ok"), ("reason", kind)]).increment()
+    }
+
+    func refused(_ reason: Refusal) {
+        counter("tessera_authentications_total", [("result", "refused"), ("reason", reason.rawValue)]).increment()
+    }
+
+    func cacheLookup(hit: Bool) { (hit ? cacheHits : cacheMisses).increment() }
+
+    /// The Prometheus text, with the gauges read at this moment.
+    func exposition(lastAccessPending pending: Int, connectionsInUse inUse: Int) -> String {
+        lastAccessPending.set(Double(pending))
+        connectionsInUse.set(Double(inUse))
+        return registry.emitToString()
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = label + dimensions.map { "|" + $0.1 }.joined()
+        return counters.withLockedValue { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
+        }
+    }
+
+    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        let key = label + dimensions.map { "|" + $0.1 }.joined()
+        return timers.withLockedValue { timers in
+            if let timer = timers[key] { return timer }
+            let timer = CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory)
+            timers[key] = timer
+            return timer
+        }
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}
