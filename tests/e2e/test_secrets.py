@@ -346,6 +346,18 @@ def test_values_are_not_in_the_database_files_while_running(server, flows):
     assert not problems, "\n".join(problems)
 
 
+def test_session_ids_are_not_in_the_database_files(server, flows):
+    """Sessions are stored under a hash of their id: a copy of the database holds no usable session."""
+    files = data_files(server)
+    problems = [
+        f"session id {sid[:4]}… is in {name}"
+        for sid in flows.sessions
+        for name, content in files.items()
+        if sid.encode() in content or sid.upper().encode() in content
+    ]
+    assert flows.sessions and not problems, "\n".join(problems)
+
+
 def test_nothing_in_the_files_or_the_log_after_shutdown(server, flows):
     """Stops the server (so the log is complete and the WAL checkpointed), then reads everything."""
     server.stop()

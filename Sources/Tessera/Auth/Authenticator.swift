@@ -94,7 +94,7 @@ public struct Authenticator: Sendable {
     public func authenticateSession(_ sessionid: String, extend: Bool) async throws -> UserAccount {
         let now = clock.now
         let row = try await database.read { db in
-            try await db.raw("SELECT userid, lastaccess, status FROM sessions WHERE sessionid = \(bind: sessionid)").first()
+            try await db.raw("SELECT userid, lastaccess, status FROM sessions WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))").first()
         }
         guard let row, try row.decode(column: "status", as: Int.self) == 0 else { throw refusedSession() }
         let userid = String(try row.decode(column: "userid", as: Int64.self))
@@ -113,7 +113,7 @@ public struct Authenticator: Sendable {
         }
         if extend, lastaccess != now {
             try? await database.transaction { db in
-                try await db.raw("UPDATE sessions SET lastaccess = \(bind: now) WHERE sessionid = \(bind: sessionid)").run()
+                try await db.raw("UPDATE sessions SET lastaccess = \(bind: now) WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))").run()
             }
         }
         telemetry.authenticated("session")
@@ -126,12 +126,12 @@ public struct Authenticator: Sendable {
     }
 }
 
-/// Writes to the `sessions` table.
+/// Writes to the `sessions` table, which keys sessions by `Secrets.sessionKey`, never by the id itself.
 enum SessionRepository {
     static func create(_ db: any SQLDatabase, userid: String, now: Int64) async throws -> String {
         let sessionid = Secrets.newSessionID()
         try await db.raw(
-            "INSERT INTO sessions (sessionid, userid, lastaccess, status) VALUES (\(bind: sessionid), \(bind: Int64(userid) ?? 0), \(bind: now), 0)"
+            "INSERT INTO sessions (sessionid, userid, lastaccess, status) VALUES (\(bind: Secrets.sessionKey(sessionid)), \(bind: Int64(userid) ?? 0), \(bind: now), 0)"
         ).run()
         return sessionid
     }
@@ -139,6 +139,6 @@ enum SessionRepository {
     /// Drops the user's passive sessions and makes this one passive.
     static func terminate(_ db: any SQLDatabase, sessionid: String, userid: String) async throws {
         try await db.raw("DELETE FROM sessions WHERE userid = \(bind: Int64(userid) ?? 0) AND status = 1").run()
-        try await db.raw("UPDATE sessions SET status = 1 WHERE sessionid = \(bind: sessionid)").run()
+        try await db.raw("UPDATE sessions SET status = 1 WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))").run()
     }
 }

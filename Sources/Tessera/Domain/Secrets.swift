@@ -13,6 +13,13 @@ public enum Secrets {
         hex(SHA512.hash(data: Array(token.utf8)))
     }
 
+    /// What the database keeps of a session id: the first 128 bits of its SHA-256, as 32 hex
+    /// characters. The id is looked up by this key, so the lookup's timing says nothing about ids
+    /// near a guess, and a copy of the database holds no usable session.
+    public static func sessionKey(_ sessionid: String) -> String {
+        hex(SHA256.hash(data: Array(sessionid.utf8)).prefix(16))
+    }
+
     static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return hex((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })

@@ -32,6 +32,9 @@ enum Schema {
             )
             """
         ]),
+        // Sessions are keyed by a hash of their id from now on (`Secrets.sessionKey`): the ones
+        // stored under their plain id cannot be found any more.
+        Migration(version: 5, statements: ["DELETE FROM sessions"]),
     ]
 
     static let tables = [
