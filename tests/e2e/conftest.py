@@ -29,6 +29,7 @@ they measure is printed under "scale-out figures" at the end of the run.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import secrets as pysecrets
@@ -36,6 +37,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.parse
 from pathlib import Path
@@ -719,3 +721,45 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("-", "scale-out figures")
         for line in SCALEOUT_FIGURES:
             terminalreporter.write_line(line)
+
+
+# ---------------------------------------------------------------------------------------------
+# A dedicated PostgreSQL cluster, for tests that stop and start it
+
+
+@dataclasses.dataclass
+class PgCluster:
+    dir: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str) -> str:
+        done = subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), *args], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"pg-cluster.sh {' '.join(args)} failed:\n{done.stderr}"
+        return done.stdout
+
+    def halt(self) -> None:
+        """Stops PostgreSQL (fast shutdown: sessions are ended, open transactions roll back)."""
+        self._run("halt", self.dir, "fast")
+
+    def resume(self) -> None:
+        """Starts it again on the same port; returns once it accepts connections."""
+        assert self._run("resume", self.dir).strip().splitlines()[-1] == str(self.port)
+
+
+@contextlib.contextmanager
+def pg_cluster():
+    """A throwaway cluster of our own (stopped and removed afterwards)."""
+    if not os.environ.get("TESSERA_TEST_POSTGRES_URL"):
+        pytest.skip("TESSERA_TEST_POSTGRES_URL is not set (scripts/test sets it): this test needs PostgreSQL")
+    # Under /tmp (not pytest's 0700 tmp folder), so that the postgres OS user can reach it.
+    folder = tempfile.mkdtemp(prefix="tessera-pg.", dir="/tmp")
+    try:
+        done = subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), "start", folder], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and done.stdout.strip(), f"could not start a PostgreSQL cluster:\n{done.stderr}"
+        yield PgCluster(folder, int(done.stdout.strip().splitlines()[-1]))
+    finally:
+        subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), "stop", folder], capture_output=True, timeout=120)

@@ -9,14 +9,13 @@ import dataclasses
 import json
 import os
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
 import requests
 
-from conftest import PG_CLUSTER_SCRIPT, ServerSpec, TesseraServer, tessera_binary
+from conftest import ServerSpec, TesseraServer, tessera_binary
 
 JSONRPC = {"Content-Type": "application/json-rpc"}
 NOT_AUTHORIZED = {"code": -32602, "message": "Invalid params.", "data": "Not authorized."}
@@ -134,44 +133,6 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     return cert, key
 
 
-# ---------------------------------------------------------------------------------------------
-# A dedicated PostgreSQL cluster (as in test_scaleout_outage.py)
-
-
-@dataclasses.dataclass
-class PgCluster:
-    dir: str
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, *args: str) -> str:
-        done = subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), *args], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"pg-cluster.sh {' '.join(args)} failed:\n{done.stderr}"
-        return done.stdout
-
-    def halt(self) -> None:
-        self._run("halt", self.dir, "fast")
-
-    def resume(self) -> None:
-        assert self._run("resume", self.dir).strip().splitlines()[-1] == str(self.port)
-
-
-@contextlib.contextmanager
-def pg_cluster():
-    """A throwaway cluster of our own (stopped and removed afterwards)."""
-    if not os.environ.get("TESSERA_TEST_POSTGRES_URL"):
-        pytest.skip("TESSERA_TEST_POSTGRES_URL is not set (scripts/test sets it): this test needs PostgreSQL")
-    # Under /tmp (not pytest's 0700 tmp folder), so that the postgres OS user can reach it.
-    folder = tempfile.mkdtemp(prefix="tessera-ops-pg.", dir="/tmp")
-    try:
-        done = subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), "start", folder], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0 and done.stdout.strip(), f"could not start a PostgreSQL cluster:\n{done.stderr}"
-        yield PgCluster(folder, int(done.stdout.strip().splitlines()[-1]))
-    finally:
-        subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), "stop", folder], capture_output=True, timeout=120)
 
 
 def wait_for(predicate, timeout: float, interval: float = 0.1):

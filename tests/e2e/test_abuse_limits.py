@@ -10,7 +10,6 @@ here; what is added is that wrong passwords also count towards the per-address l
 
 from __future__ import annotations
 
-import json
 import re
 import secrets as pysecrets
 import socket

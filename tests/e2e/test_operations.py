@@ -15,19 +15,17 @@ import secrets as pysecrets
 import socket
 import ssl
 from http.cookies import SimpleCookie
-from pathlib import Path
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import ServerSpec, create_postgres_database, free_port
+from conftest import ServerSpec, create_postgres_database, free_port, pg_cluster
 from ops_support import (
     JSONRPC,
     call,
     login,
     new_token,
-    pg_cluster,
     post,
     result,
     running,

@@ -28,8 +28,6 @@ import concurrent.futures
 import dataclasses
 import json
 import os
-import subprocess
-import tempfile
 import threading
 import time
 
@@ -37,11 +35,11 @@ import pytest
 import requests
 
 from conftest import (
-    PG_CLUSTER_SCRIPT,
     SCALEOUT_FIGURES,
     ServerSpec,
     TesseraServer,
     create_postgres_database,
+    pg_cluster,
     psql_query,
 )
 
@@ -63,46 +61,10 @@ APPLICATION_ERROR = {"code": -32500, "message": "Application error."}
 ORIGIN: dict[str, float] = {}  # "halt": when PostgreSQL was told to stop (times in messages are relative to it)
 
 
-# ---------------------------------------------------------------------------------------------
-# The dedicated cluster
-
-
-@dataclasses.dataclass
-class PgCluster:
-    dir: str
-    port: int
-
-    @property
-    def url(self) -> str:
-        return f"postgres://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, *args: str) -> str:
-        done = subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), *args], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0, f"pg-cluster.sh {' '.join(args)} failed:\n{done.stderr}"
-        return done.stdout
-
-    def halt(self) -> None:
-        """Stops PostgreSQL (fast shutdown: sessions are ended, open transactions roll back)."""
-        self._run("halt", self.dir, "fast")
-
-    def resume(self) -> None:
-        """Starts it again on the same port; returns once it accepts connections."""
-        assert self._run("resume", self.dir).strip().splitlines()[-1] == str(self.port)
-
-
 @pytest.fixture(scope="module")
 def pg():
-    postgres_url = os.environ.get("TESSERA_TEST_POSTGRES_URL")
-    if not postgres_url:
-        pytest.skip("TESSERA_TEST_POSTGRES_URL is not set")
-    # Under /tmp (not pytest's 0700 tmp folder), so that the postgres OS user can reach it.
-    folder = tempfile.mkdtemp(prefix="tessera-outage-pg.", dir="/tmp")
-    try:
-        done = subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), "start", folder], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0 and done.stdout.strip(), f"could not start a PostgreSQL cluster:\n{done.stderr}"
-        yield PgCluster(folder, int(done.stdout.strip().splitlines()[-1]))
-    finally:
-        subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), "stop", folder], capture_output=True, timeout=120)
+    with pg_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="module")

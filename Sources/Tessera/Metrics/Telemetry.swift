@@ -60,22 +60,23 @@ public final class Telemetry: Sendable {
     }
 
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        let key = label + dimensions.map { "|" + $0.1 }.joined()
-        return counters.withLockedValue { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
-            counters[key] = counter
-            return counter
-        }
+        Self.kept(in: counters, label, dimensions) { CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory) }
     }
 
     private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
+        Self.kept(in: timers, label, dimensions) { CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory) }
+    }
+
+    /// The metric of `label` and `dimensions` made before, or a new one kept for next time.
+    private static func kept<Metric>(
+        in box: NIOLockedValueBox<[String: Metric]>, _ label: String, _ dimensions: [(String, String)], make: () -> Metric
+    ) -> Metric {
         let key = label + dimensions.map { "|" + $0.1 }.joined()
-        return timers.withLockedValue { timers in
-            if let timer = timers[key] { return timer }
-            let timer = CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory)
-            timers[key] = timer
-            return timer
+        return box.withLockedValue { metrics in
+            if let metric = metrics[key] { return metric }
+            let metric = make()
+            metrics[key] = metric
+            return metric
         }
     }
 }
