@@ -16,23 +16,40 @@ public struct ServerConfig: Sendable {
     public var adminPassword: String?
 
     public init() {}
+
+    /// The embedded SQLite file (used when `databaseURL` is nil).
+    public var sqlitePath: String { (dataDir as NSString).appendingPathComponent("tessera.sqlite") }
 }
 
-/// Opens (and migrates) the configured database.
-public func openDatabase(_ config: ServerConfig, logger: Logger) async throws -> any Database {
+/// What `openDatabase` does about the schema.
+public enum SchemaUse: Sendable {
+    /// Creates or upgrades it, setting the first Admin password on a new database (`serve`, `migrate`).
+    case migrate
+    /// Changes nothing: the database must exist at this build's schema version (the `user` and `token` commands).
+    case existing
+}
+
+/// Opens the configured database, migrating it or checking its schema as `schema` says.
+public func openDatabase(_ config: ServerConfig, schema: SchemaUse = .migrate, logger: Logger) async throws -> any Database {
     let database: any Database
     if let url = config.databaseURL {
         database = try PostgresStore.connect(url: url, logger: logger)
     } else {
+        if schema == .existing, !FileManager.default.fileExists(atPath: config.sqlitePath) {
+            throw ConfigurationError("there is no Tessera database at \(config.sqlitePath): create it with `tessera migrate`")
+        }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
-        database = try await SQLiteStore.open(path: (config.dataDir as NSString).appendingPathComponent("tessera.sqlite"), logger: logger)
+        database = try await SQLiteStore.open(path: config.sqlitePath, logger: logger)
     }
     do {
         // The PostgreSQL pool retries a failing connection forever: give up on start-up instead of hanging.
         try await withDeadline(.seconds(30), failure: ConfigurationError(
             "cannot reach the database within 30 s: check the --database URL, that PostgreSQL runs and that it accepts this user")
         ) {
-            try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
+            switch schema {
+            case .migrate: try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
+            case .existing: try await Schema.requireCurrent(database)
+            }
         }
     } catch {
         await database.close()

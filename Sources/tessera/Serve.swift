@@ -2,7 +2,6 @@ import ArgumentParser
 import Configuration
 import Hummingbird
 import Logging
-import SystemPackage
 import Tessera
 
 /// `tessera serve`: runs the server. Each setting comes from its flag, else the environment
@@ -15,13 +14,11 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
     @Option(help: "TCP port (default 8080).") var port: Int?
-    @Option(name: .customLong("data-dir"), help: "Folder of the embedded SQLite database (default ./data).") var dataDir: String?
-    @Option(help: "A postgres://user:password@host:port/database URL; without it the embedded SQLite file is used.") var database: String?
+    @OptionGroup var storage: DatabaseOptions
     @Option(name: .customLong("api-version"), help: "Version reported by apiinfo.version (default 7.0.0; e.g. 6.0.14 for older clients).") var apiVersion: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(name: .customLong("log-format"), help: "plain or json (one JSON object per line) (default plain).") var logFormat: String?
-    @Option(name: .customLong("admin-password"), help: "Password of Admin on first start (default: random, printed once).") var adminPassword: String?
-    @Option(help: "A JSON configuration file.") var config: String?
+    @OptionGroup var admin: AdminPasswordOption
 
     func run() async throws {
         let settings = try await resolve()
@@ -44,28 +41,16 @@ struct Serve: AsyncParsableCommand {
 
     /// Merges flags, environment and config file into one `ServerConfig`, rejecting unusable values.
     private func resolve() async throws -> ServerConfig {
-        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
+        var flags = admin.flags
         if let host { flags["tessera.host"] = .init(.string(host), isSecret: false) }
         if let port { flags["tessera.port"] = .init(.int(port), isSecret: false) }
-        if let dataDir { flags["tessera.data.dir"] = .init(.string(dataDir), isSecret: false) }
-        if let database { flags["tessera.database"] = .init(.string(database), isSecret: true) }
         if let apiVersion { flags["tessera.api.version"] = .init(.string(apiVersion), isSecret: false) }
         if let logLevel { flags["tessera.log.level"] = .init(.string(logLevel), isSecret: false) }
         if let logFormat { flags["tessera.log.format"] = .init(.string(logFormat), isSecret: false) }
-        if let adminPassword { flags["tessera.admin.password"] = .init(.string(adminPassword), isSecret: true) }
-        var providers: [any ConfigProvider] = [
-            InMemoryProvider(name: "flags", values: flags),
-            EnvironmentVariablesProvider(secretsSpecifier: .specific(["TESSERA_DATABASE", "TESSERA_ADMIN_PASSWORD"])),
-        ]
-        if let config {
-            do {
-                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(config)))
-            } catch {
-                throw ValidationError("cannot read configuration file \(config): \(error)")
-            }
-        }
-        let reader = ConfigReader(providers: providers)
+        let reader = try await storage.reader(adding: flags)
         var settings = ServerConfig()
+        try DatabaseOptions.read(reader, into: &settings)
+        AdminPasswordOption.read(reader, into: &settings)
         settings.host = reader.string(forKey: "tessera.host", default: settings.host)
         if let text = reader.string(forKey: "tessera.port") {
             guard let port = Int(text) else { throw ValidationError("invalid port \"\(text)\" (use 0-65535)") }
@@ -73,10 +58,7 @@ struct Serve: AsyncParsableCommand {
         } else if let port = reader.int(forKey: "tessera.port") {
             settings.port = port
         }
-        settings.dataDir = reader.string(forKey: "tessera.data.dir", default: settings.dataDir)
-        settings.databaseURL = reader.string(forKey: "tessera.database", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
         settings.apiVersion = reader.string(forKey: "tessera.api.version", default: settings.apiVersion)
-        settings.adminPassword = reader.string(forKey: "tessera.admin.password", isSecret: true)
         let level = reader.string(forKey: "tessera.log.level", default: "info")
         guard let parsedLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ValidationError("invalid log level \"\(level)\" (use trace, debug, info, notice, warning, error or critical)")
@@ -90,9 +72,6 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(settings.port) else { throw ValidationError("invalid port \(settings.port) (use 0-65535)") }
         guard !settings.apiVersion.isEmpty, settings.apiVersion.split(separator: ".").allSatisfy({ Int($0) != nil }) else {
             throw ValidationError("invalid API version \"\(settings.apiVersion)\" (use digits and dots, e.g. 7.0.0 or 6.0.14)")
-        }
-        if let url = settings.databaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
-            throw ValidationError("invalid database URL (expected postgres://user:password@host:port/database)")
         }
         return settings
     }

@@ -177,7 +177,11 @@ public final class PostgresStore: Database {
 }
 
 /// The database did not give a connection in time (it is down or overloaded); nothing was changed.
-public struct DatabaseUnavailable: Error {}
+public struct DatabaseUnavailable: Error, CustomStringConvertible {
+    public var description: String {
+        "the database did not give a connection in time: check the --database URL, that PostgreSQL runs and that it accepts this user"
+    }
+}
 
 /// Whether the database gave connections the last time: after a wait for one timed out, operations
 /// fail at once for `pause` instead of each waiting out its own timeout (a web page makes several
