@@ -30,26 +30,46 @@ public struct ServerConfig: Sendable {
     public var idleTimeout = 30
 
     public init() {}
+
+    /// The embedded SQLite file (used when `databaseURL` is nil).
+    public var sqlitePath: String { (dataDir as NSString).appendingPathComponent("tessera.sqlite") }
 }
 
-/// Opens (and migrates) the configured database.
-public func openDatabase(_ config: ServerConfig, logger: Logger) async throws -> any Database {
+/// What `openDatabase` does about the schema.
+public enum SchemaUse: Sendable {
+    /// Creates or upgrades it, setting the first Admin password on a new database (`serve`, `migrate`).
+    case migrate
+    /// Changes nothing: the database must exist at this build's schema version (the `user` and `token` commands).
+    case existing
+}
+
+/// Opens the configured database, migrating it or checking its schema as `schema` says. A database
+/// that cannot be reached is tried again for `patience` (it may be starting), then given up.
+public func openDatabase(
+    _ config: ServerConfig, schema: SchemaUse = .migrate, patience: Duration = .seconds(30), logger: Logger
+) async throws -> any Database {
     let database: any Database
     if let url = config.databaseURL {
         database = try PostgresStore.connect(url: url, logger: logger)
     } else {
+        if schema == .existing, !FileManager.default.fileExists(atPath: config.sqlitePath) {
+            throw ConfigurationError("there is no Tessera database at \(config.sqlitePath): create it with `tessera migrate`")
+        }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
-        database = try await SQLiteStore.open(path: (config.dataDir as NSString).appendingPathComponent("tessera.sqlite"), logger: logger)
+        database = try await SQLiteStore.open(path: config.sqlitePath, logger: logger)
     }
     do {
         // The PostgreSQL pool retries a failing connection forever: give up on start-up instead of hanging.
-        try await withDeadline(.seconds(30), failure: ConfigurationError(
-            "cannot reach the database within 30 s: check the --database URL, that PostgreSQL runs and that it accepts this user")
+        try await withDeadline(patience, failure: ConfigurationError(
+            "cannot reach the database within \(patience.components.seconds) s: check the --database URL, that PostgreSQL runs and that it accepts this user")
         ) {
             // A database that is still starting (or briefly away) is waited for, up to the deadline.
             while true {
                 do {
-                    return try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
+                    switch schema {
+                    case .migrate: return try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
+                    case .existing: return try await Schema.requireCurrent(database)
+                    }
                 } catch is DatabaseUnavailable {
                     try await Task.sleep(for: .seconds(1))
                 }

@@ -10,8 +10,7 @@ struct SeedTokens: AsyncParsableCommand {
         commandName: "seed-tokens", abstract: "Create many API tokens quickly (for benchmarks) and print one usable token value.")
 
     @Option(help: "How many tokens to create.") var count: Int
-    @Option(name: .customLong("data-dir"), help: "Folder of the embedded SQLite database (default ./data).") var dataDir = "./data"
-    @Option(help: "A postgres:// URL instead of the embedded SQLite file.") var database: String?
+    @OptionGroup var storage: DatabaseOptions
     @Option(help: "Owner of the tokens (default 1, Admin).") var userid = "1"
     @Option(help: "Name prefix.") var prefix = "bench"
 
@@ -21,11 +20,11 @@ struct SeedTokens: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let reader = try await storage.reader()
         var config = ServerConfig()
-        config.dataDir = dataDir
-        config.databaseURL = database
+        try DatabaseOptions.read(reader, into: &config)
         // On a new database the first-start password applies here too, as for `serve`.
-        config.adminPassword = ProcessInfo.processInfo.environment["TESSERA_ADMIN_PASSWORD"]
+        AdminPasswordOption.read(reader, into: &config)
         var logger = Logger(label: "tessera")
         logger.logLevel = .warning
         let db = try await openDatabase(config, logger: logger)

@@ -3,32 +3,29 @@ import Configuration
 import Hummingbird
 import Logging
 import NIOCore
-import SystemPackage
 import Tessera
 
 /// `tessera serve`: runs the server. Each setting comes from its flag, else the environment
 /// (`TESSERA_HOST`, `TESSERA_PORT`, `TESSERA_DATA_DIR`, `TESSERA_DATABASE`, `TESSERA_API_VERSION`,
-/// `TESSERA_LOG_LEVEL`, `TESSERA_LOG_FORMAT`, `TESSERA_ADMIN_PASSWORD`), else the JSON file of `--config`
-/// (`{"tessera": {"host": …, "port": …, "data": {"dir": …}, "database": …, "api": {"version": …}, "log": {"level": …, "format": …}}}`),
-/// else its default.
+/// `TESSERA_LOG_LEVEL`, `TESSERA_LOG_FORMAT`, `TESSERA_ADMIN_PASSWORD`, … — docs/operations.md has the
+/// whole table), else the JSON file of `--config` (`{"tessera": {"host": …, "port": …, "data": {"dir": …},
+/// "log": {"level": …}, …}}`), else its default.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the HTTP server (JSON-RPC API, health check).")
 
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
     @Option(help: "TCP port (default 8080).") var port: Int?
-    @Option(name: .customLong("data-dir"), help: "Folder of the embedded SQLite database (default ./data).") var dataDir: String?
-    @Option(help: "A postgres://user:password@host:port/database URL; without it the embedded SQLite file is used.") var database: String?
+    @OptionGroup var storage: DatabaseOptions
     @Option(name: .customLong("api-version"), help: "Version reported by apiinfo.version (default 7.0.0; e.g. 6.0.14 for older clients).") var apiVersion: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(name: .customLong("log-format"), help: "plain or json (one JSON object per line) (default plain).") var logFormat: String?
-    @Option(name: .customLong("admin-password"), help: "Password of Admin on first start (default: random, printed once).") var adminPassword: String?
     @Option(name: .customLong("auth-failure-limit"), help: "Failed authentications per client address and minute before it is refused for the rest of the minute; 0 turns the limit off (default 300).") var authFailureLimit: Int?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS directly (with --tls-key).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(name: .customLong("trusted-proxy"), help: "Address of a reverse proxy whose X-Forwarded-For / X-Forwarded-Proto are believed (repeatable, or comma-separated).") var trustedProxy: [String] = []
     @Option(name: .customLong("metrics-port"), help: "Also serve /metrics, /healthz and /readyz on this port.") var metricsPort: Int?
     @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle or stalled connection is closed (default 30).") var idleTimeout: Int?
-    @Option(help: "A JSON configuration file.") var config: String?
+    @OptionGroup var admin: AdminPasswordOption
 
     func run() async throws {
         let settings = try await resolve()
@@ -51,40 +48,25 @@ struct Serve: AsyncParsableCommand {
 
     /// Merges flags, environment and config file into one `ServerConfig`, rejecting unusable values.
     private func resolve() async throws -> ServerConfig {
-        var flags: [AbsoluteConfigKey: ConfigValue] = [:]
+        var flags = admin.flags
         if let host { flags["tessera.host"] = .init(.string(host), isSecret: false) }
         if let port { flags["tessera.port"] = .init(.int(port), isSecret: false) }
-        if let dataDir { flags["tessera.data.dir"] = .init(.string(dataDir), isSecret: false) }
-        if let database { flags["tessera.database"] = .init(.string(database), isSecret: true) }
         if let apiVersion { flags["tessera.api.version"] = .init(.string(apiVersion), isSecret: false) }
         if let logLevel { flags["tessera.log.level"] = .init(.string(logLevel), isSecret: false) }
         if let logFormat { flags["tessera.log.format"] = .init(.string(logFormat), isSecret: false) }
-        if let adminPassword { flags["tessera.admin.password"] = .init(.string(adminPassword), isSecret: true) }
         if let authFailureLimit { flags["tessera.auth.failure.limit"] = .init(.int(authFailureLimit), isSecret: false) }
         if let tlsCert { flags["tessera.tls.cert"] = .init(.string(tlsCert), isSecret: false) }
         if let tlsKey { flags["tessera.tls.key"] = .init(.string(tlsKey), isSecret: false) }
         if !trustedProxy.isEmpty { flags["tessera.trusted.proxies"] = .init(.string(trustedProxy.joined(separator: ",")), isSecret: false) }
         if let metricsPort { flags["tessera.metrics.port"] = .init(.int(metricsPort), isSecret: false) }
         if let idleTimeout { flags["tessera.idle.timeout"] = .init(.int(idleTimeout), isSecret: false) }
-        var providers: [any ConfigProvider] = [
-            InMemoryProvider(name: "flags", values: flags),
-            EnvironmentVariablesProvider(secretsSpecifier: .specific(["TESSERA_DATABASE", "TESSERA_ADMIN_PASSWORD"])),
-        ]
-        if let config {
-            do {
-                providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(config)))
-            } catch {
-                throw ValidationError("cannot read configuration file \(config): \(error)")
-            }
-        }
-        let reader = ConfigReader(providers: providers)
+        let reader = try await storage.reader(adding: flags)
         var settings = ServerConfig()
+        try DatabaseOptions.read(reader, into: &settings)
+        AdminPasswordOption.read(reader, into: &settings)
         settings.host = reader.string(forKey: "tessera.host", default: settings.host)
         settings.port = try Self.integer(reader, "tessera.port", "port", default: settings.port, range: 0...65535)
-        settings.dataDir = reader.string(forKey: "tessera.data.dir", default: settings.dataDir)
-        settings.databaseURL = reader.string(forKey: "tessera.database", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
         settings.apiVersion = reader.string(forKey: "tessera.api.version", default: settings.apiVersion)
-        settings.adminPassword = reader.string(forKey: "tessera.admin.password", isSecret: true)
         let level = reader.string(forKey: "tessera.log.level", default: "info")
         guard let parsedLevel = Logger.Level(rawValue: level.lowercased()) else {
             throw ValidationError("invalid log level \"\(level)\" (use trace, debug, info, notice, warning, error or critical)")
@@ -127,9 +109,6 @@ struct Serve: AsyncParsableCommand {
         }
         guard !settings.apiVersion.isEmpty, settings.apiVersion.split(separator: ".").allSatisfy({ Int($0) != nil }) else {
             throw ValidationError("invalid API version \"\(settings.apiVersion)\" (use digits and dots, e.g. 7.0.0 or 6.0.14)")
-        }
-        if let url = settings.databaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
-            throw ValidationError("invalid database URL (expected postgres://user:password@host:port/database)")
         }
         return settings
     }

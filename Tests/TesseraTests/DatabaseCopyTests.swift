@@ -103,7 +103,7 @@ struct DatabaseCopyTests {
     /// A copy moves rows and does not upgrade them: a source at another schema version is refused.
     @Test func refusesOtherSchemaVersion() async throws {
         try await Harness.with(.sqlite) { (h: Harness) async throws in
-            let latest = DatabaseCopy.schemaVersion
+            let latest = Schema.latestVersion
             try await h.database.transaction { db in try await db.raw("DELETE FROM schema_version WHERE version = \(bind: latest)").run() }
             let target = try await EmptyDatabase.make(.sqlite)
             let refused = await #expect(throws: DatabaseCopyError.self) {

@@ -11,6 +11,9 @@ public enum UserType: Int, Sendable, Comparable {
 public enum Credential: Sendable, Equatable {
     case session(String)
     case token(tokenid: String)
+    /// A command run on the server's own machine (`tessera user …`, `tessera token …`): whoever can
+    /// run it can read the database, so it needs no password, and it has no session to end.
+    case local
 }
 
 /// An authenticated caller, as every service sees it.

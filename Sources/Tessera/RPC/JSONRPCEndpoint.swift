@@ -82,13 +82,10 @@ struct JSONRPCEndpoint: Sendable {
                 throw APIError.params("The \"\(service).\(method)\" method must be called without the \"auth\" parameter.")
             }
             return try await entry.run(Invocation(params: envelope.params, context: nil, ip: ip, recordsetid: recordsetid))
-        case .authenticated(let minType, let action):
+        case .authenticated:
             guard let auth = envelope.auth ?? bearer else { throw APIError.notAuthorized }
             let (principal, rules) = try await services.failures.counting(ip) { try await services.authenticator.authenticate(auth) }
-            let allowed = principal.type >= minType && rules.apiAccess
-                && (action.map { rules.allows(action: $0) } ?? true)
-                && rules.allows(api: service, method: method)
-            guard allowed else { throw APIError.params("No permissions to call \"\(service).\(method)\".") }
+            try entry.authorize(principal, rules, service: service, method: method)
             let context = services.context(for: principal, ip: ip, recordsetid: recordsetid)
             return try await entry.run(Invocation(params: envelope.params, context: context, ip: ip, recordsetid: recordsetid))
         }

@@ -22,6 +22,16 @@ struct Invocation: Sendable {
 struct APIMethod: Sendable {
     let access: Access
     let run: @Sendable (Invocation) async throws -> JSON
+
+    /// The role gate of an authenticated method (users spec §0.1): user type, `api.access`, the
+    /// method's action rule and the role's API method list, whoever calls (JSON-RPC or the command line).
+    func authorize(_ principal: Principal, _ rules: RoleRules, service: String, method: String) throws(APIError) {
+        guard case .authenticated(let minType, let action) = access else { return }
+        let allowed = principal.type >= minType && rules.apiAccess
+            && (action.map { rules.allows(action: $0) } ?? true)
+            && rules.allows(api: service, method: method)
+        guard allowed else { throw APIError.params("No permissions to call \"\(service).\(method)\".") }
+    }
 }
 
 /// Every method of the API, by lowercase service and method name.

@@ -41,7 +41,7 @@ extension BulkSeeder {
         guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }) else {
             throw ConfigurationError("user \(userid) does not exist")
         }
-        let context = services.context(for: account.principal(.session("")), ip: "127.0.0.1")
+        let context = services.context(for: account.principal(.local), ip: "127.0.0.1")
         let existing = try await services.tokens.get(context, ["filter": ["name": .string(name)], "userids": [.string(userid)], "output": ["tokenid"]])
         let id: JSON
         if let found = existing.arrayValue?.first?["tokenid"] {

@@ -75,9 +75,6 @@ public enum DatabaseCopy {
         CopiedTable("schema_version", key: ["version"], [("version", .int), ("applied_at", .int)]),
     ]
 
-    /// The schema version this build writes (the last migration).
-    static var schemaVersion: Int { Schema.migrations.map(\.version).max() ?? 0 }
-
     /// Copies everything from `source` into `target`, `batchSize` rows per INSERT.
     ///
     /// A target that already holds users or API tokens is refused (``DatabaseCopyError/targetNotEmpty(users:tokens:)``)
@@ -121,7 +118,7 @@ public enum DatabaseCopy {
             throw DatabaseCopyError.sourceUnusable(path, "\(error)")
         }
         do {
-            _ = try await store.read { db in try await version(db) }
+            _ = try await store.read { db in try await Schema.version(db) }
         } catch {
             await store.close()
             throw DatabaseCopyError.sourceUnusable(path, "not a Tessera database (\(error))")
@@ -239,15 +236,11 @@ public enum DatabaseCopy {
         Int(try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table)").first()?.decode(column: "n", as: Int64.self) ?? 0)
     }
 
-    private static func version(_ db: any SQLDatabase) async throws -> Int {
-        try await db.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?.decode(column: "v", as: Int.self) ?? 0
-    }
-
     /// Both sides must be at this build's schema version: a copy moves rows, it does not upgrade them.
     private static func checkVersion(_ db: any SQLDatabase, of side: String) async throws {
-        let found = try await version(db)
-        if found != schemaVersion {
-            throw DatabaseCopyError.schemaMismatch(side: side, found: found, expected: schemaVersion)
+        let found = try await Schema.version(db)
+        if found != Schema.latestVersion {
+            throw DatabaseCopyError.schemaMismatch(side: side, found: found, expected: Schema.latestVersion)
         }
     }
 }
@@ -276,7 +269,7 @@ public enum DatabaseCopyError: Error, CustomStringConvertible, Equatable {
                 + " Use --force to replace its data with the source's"
         case .schemaMismatch(let side, let found, let expected) where found < expected:
             return "the \(side) database is at schema version \(found), this tessera writes version \(expected):"
-                + " start `tessera serve` on it once to upgrade it, then copy"
+                + " run `tessera migrate` on it to upgrade it, then copy"
         case .schemaMismatch(let side, let found, let expected):
             return "the \(side) database is at schema version \(found), newer than this tessera (version \(expected)): use a newer tessera"
         case .failed(let step, let reason):

@@ -2,7 +2,7 @@ import SQLKit
 
 /// Versioned migrations, the same SQL on SQLite and PostgreSQL. Tables and columns follow Zabbix's
 /// schema so that data and behaviour carry over one to one.
-enum Schema {
+public enum Schema {
     struct Migration {
         let version: Int
         let statements: [String]
@@ -182,6 +182,34 @@ enum Schema {
                 ).run()
             }
             return current == 0
+        }
+    }
+
+    /// The version this build migrates to (its last migration).
+    public static var latestVersion: Int { migrations.map(\.version).max() ?? 0 }
+
+    /// The last migration applied to a Tessera database (its `schema_version` table must exist).
+    static func version(_ db: any SQLDatabase) async throws -> Int {
+        try await db.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?.decode(column: "v", as: Int.self) ?? 0
+    }
+
+    /// Refuses a database that this build cannot use without migrating it, and changes nothing.
+    static func requireCurrent(_ database: any Database) async throws {
+        let found = try await database.read { db in
+            let tables: SQLQueryString =
+                database.engine == .postgres
+                ? "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_version'"
+                : "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+            guard try await db.raw(tables).first()?.decode(column: "n", as: Int.self) ?? 0 > 0 else { return 0 }
+            return try await version(db)
+        }
+        if found == 0 { throw ConfigurationError("the database has no Tessera schema: create it with `tessera migrate`") }
+        if found < latestVersion {
+            throw ConfigurationError("the database is at schema version \(found), this tessera needs version \(latestVersion): run `tessera migrate`")
+        }
+        if found > latestVersion {
+            throw ConfigurationError(
+                "the database is at schema version \(found), newer than this tessera (version \(latestVersion)): use a newer tessera")
         }
     }
 }
