@@ -14,8 +14,15 @@ public final class Telemetry: Sendable {
 
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    private let counters = NIOLockedValueBox<[String: CoreMetrics.Counter]>([:])
-    private let timers = NIOLockedValueBox<[String: CoreMetrics.Timer]>([:])
+    /// A metric's name and label values (at most two labels here), hashed without building a string.
+    private struct Key: Hashable {
+        let label: String
+        let first: String
+        let second: String
+    }
+
+    private let counters = NIOLockedValueBox<[Key: CoreMetrics.Counter]>([:])
+    private let timers = NIOLockedValueBox<[Key: CoreMetrics.Timer]>([:])
     private let cacheHits: CoreMetrics.Counter
     private let cacheMisses: CoreMetrics.Counter
     private let lastAccessPending: Prometheus.Gauge
@@ -69,9 +76,9 @@ public final class Telemetry: Sendable {
 
     /// The metric of `label` and `dimensions` made before, or a new one kept for next time.
     private static func kept<Metric>(
-        in box: NIOLockedValueBox<[String: Metric]>, _ label: String, _ dimensions: [(String, String)], make: () -> Metric
+        in box: NIOLockedValueBox<[Key: Metric]>, _ label: String, _ dimensions: [(String, String)], make: () -> Metric
     ) -> Metric {
-        let key = label + dimensions.map { "|" + $0.1 }.joined()
+        let key = Key(label: label, first: dimensions.first?.1 ?? "", second: dimensions.count > 1 ? dimensions[1].1 : "")
         return box.withLockedValue { metrics in
             if let metric = metrics[key] { return metric }
             let metric = make()
