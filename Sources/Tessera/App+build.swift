@@ -86,6 +86,7 @@ public func openDatabase(
 public func buildRouter(_ services: Services, web: WebUI, config: ServerConfig, logger: Logger) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: TunnelRefusal())
     router.add(middleware: ClientMiddleware(trustedProxies: Set(config.trustedProxies), tls: config.tlsCertificate != nil))
     OperationsRoutes(services: services).addRoutes(to: router)
     JSONRPCController(endpoint: JSONRPCEndpoint(services: services, logger: logger)).addRoutes(to: router)
@@ -100,6 +101,7 @@ public func buildApplication(_ config: ServerConfig, services: Services, web: We
     if let port = config.metricsPort {
         let router = Router()
         router.add(middleware: RequestLogMiddleware())
+        router.add(middleware: TunnelRefusal())
         OperationsRoutes(services: services).addRoutes(to: router)
         extra.append(Application(
             router: router, configuration: .init(address: .hostname(config.host, port: port), serverName: "Tessera"), logger: logger))
