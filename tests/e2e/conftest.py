@@ -239,12 +239,13 @@ def _spec(param) -> ServerSpec:
     return ServerSpec(api_version=str(param))
 
 
-@pytest.fixture(scope="module")
-def tessera_server(request, tmp_path_factory):
-    """A running Tessera server for the whole module (param: API version or ServerSpec)."""
-    spec = _spec(getattr(request, "param", None))
-    workdir = tmp_path_factory.mktemp(f"tessera-{spec}".replace(".", "_"))
-    server = TesseraServer(spec, workdir)
+@contextlib.contextmanager
+def running(tmp_path: Path, *args: str, spec: ServerSpec | None = None, name: str = "server", **kwargs):
+    """A started `tessera serve` with `args` appended, stopped afterwards; fails the test when a
+    registered secret (`server.secrets`) appears in its log."""
+    workdir = tmp_path / name
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = TesseraServer(spec or ServerSpec(), workdir, extra_args=list(args), **kwargs)
     try:
         server.start()
         yield server
@@ -252,11 +253,16 @@ def tessera_server(request, tmp_path_factory):
         server.stop()
     leaked = server.leaked_secrets()
     if leaked:
-        masked = [s[:4] + "…" for s in leaked]
-        # Reported by pytest as an error of whichever test comes next (module-scoped teardown).
-        pytest.fail(
-            f"server {spec}: secret values appear in its log {server.log_path}: {masked}", pytrace=False
-        )
+        # From a module-scoped fixture, reported as an error of whichever test comes next.
+        pytest.fail(f"server {server.spec}: secret values appear in {server.log_path}: {[s[:4] + '…' for s in leaked]}", pytrace=False)
+
+
+@pytest.fixture(scope="module")
+def tessera_server(request, tmp_path_factory):
+    """A running Tessera server for the whole module (param: API version or ServerSpec)."""
+    spec = _spec(getattr(request, "param", None))
+    with running(tmp_path_factory.mktemp(f"tessera-{spec}".replace(".", "_")), spec=spec) as server:
+        yield server
 
 
 def rpc(server: TesseraServer, method: str, params, auth: str | None = None, bearer: str | None = None, rid=1) -> dict:

@@ -4,7 +4,6 @@ dedicated PostgreSQL cluster that can be halted and resumed (scripts/pg-cluster.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 import os
@@ -12,10 +11,9 @@ import subprocess
 import time
 from pathlib import Path
 
-import pytest
 import requests
 
-from conftest import ServerSpec, TesseraServer, tessera_binary
+from conftest import TesseraServer, tessera_binary
 
 JSONRPC = {"Content-Type": "application/json-rpc"}
 NOT_AUTHORIZED = {"code": -32602, "message": "Invalid params.", "data": "Not authorized."}
@@ -23,21 +21,6 @@ NOT_AUTHORIZED = {"code": -32602, "message": "Invalid params.", "data": "Not aut
 USAGE_LINES = ("Usage:", "  See '", "Help:")
 
 
-@contextlib.contextmanager
-def running(tmp_path: Path, *args: str, spec: ServerSpec | None = None, name: str = "server", **kwargs):
-    """A started `tessera serve` with `args` appended, stopped afterwards; fails the test when a
-    registered secret (`server.secrets`) appears in its log."""
-    workdir = tmp_path / name
-    workdir.mkdir(parents=True, exist_ok=True)
-    server = TesseraServer(spec or ServerSpec(), workdir, extra_args=list(args), **kwargs)
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
-    leaked = server.leaked_secrets()
-    if leaked:
-        pytest.fail(f"secret values appear in {server.log_path}: {[s[:4] + '…' for s in leaked]}", pytrace=False)
 
 
 def post(server: TesseraServer, body, *, bearer: str | None = None, headers: dict | None = None, http=None, timeout=30):

@@ -20,7 +20,8 @@ import pytest
 import requests
 
 from conftest import ServerSpec
-from ops_support import NOT_AUTHORIZED, call, login, new_token, post, result, running
+from conftest import running
+from ops_support import NOT_AUTHORIZED, call, login, new_token, post, result
 
 TOO_MANY = re.compile(r"^Too many failed authentication attempts from this address\. Try again in (\d+) seconds\.$")
 TOO_MANY_PREFIX = "Too many failed authentication attempts from this address. Try again in "

@@ -16,7 +16,7 @@ import os
 
 import pytest
 
-from conftest import ServerSpec, TesseraServer
+from conftest import ServerSpec, running
 from fuzzing import Fuzzer, choose_seed, server_alive
 
 BACKENDS = [b.strip() for b in os.environ.get("FUZZ_BACKENDS", "sqlite").split(",") if b.strip()]
@@ -28,15 +28,8 @@ IDLE_TIMEOUT = "2"
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def fuzz_server(request, tmp_path_factory):
-    server = TesseraServer(ServerSpec(backend=request.param), tmp_path_factory.mktemp(f"fuzz-{request.param}"),
-                           extra_args=["--idle-timeout", IDLE_TIMEOUT])
-    try:
-        server.start()
+    with running(tmp_path_factory.mktemp("fuzz"), "--idle-timeout", IDLE_TIMEOUT, spec=ServerSpec(backend=request.param)) as server:
         yield server
-    finally:
-        server.stop()
-    leaked = server.leaked_secrets()
-    assert not leaked, f"secret values appear in {server.log_path}: {[s[:4] + '…' for s in leaked]}"
 
 
 def test_fuzz_api(fuzz_server, tmp_path, capsys):

@@ -20,7 +20,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from conftest import ServerSpec, create_postgres_database, free_port, pg_cluster
+from conftest import ServerSpec, create_postgres_database, free_port, pg_cluster, running
 from ops_support import (
     JSONRPC,
     call,
@@ -28,7 +28,6 @@ from ops_support import (
     new_token,
     post,
     result,
-    running,
     self_signed_certificate,
     serve_expecting_refusal,
     wait_for,
