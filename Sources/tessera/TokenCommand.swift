@@ -95,6 +95,13 @@ struct TokenIDs: ParsableArguments {
 
     /// `token 3` or `tokens 3, 4`.
     var described: String { (tokenids.count == 1 ? "token " : "tokens ") + tokenids.joined(separator: ", ") }
+
+    /// `token.update` with `status` (0 enabled, 1 disabled) for every id.
+    func setStatus(_ status: Int, _ options: OperatorOptions) async throws {
+        try await CommandSession.run(options) { api in
+            _ = try await api.call("token.update", .array(tokenids.map { ["tokenid": .string($0), "status": .int(status)] }))
+        }
+    }
 }
 
 /// `tessera token enable`: `token.update` with status 0.
@@ -105,9 +112,7 @@ struct TokenEnable: AsyncParsableCommand {
     @OptionGroup var ids: TokenIDs
 
     func run() async throws {
-        try await CommandSession.run(options) { api in
-            _ = try await api.call("token.update", .array(ids.tokenids.map { ["tokenid": .string($0), "status": 0] }))
-        }
+        try await ids.setStatus(0, options)
         print("Enabled \(ids.described).")
     }
 }
@@ -120,9 +125,7 @@ struct TokenDisable: AsyncParsableCommand {
     @OptionGroup var ids: TokenIDs
 
     func run() async throws {
-        try await CommandSession.run(options) { api in
-            _ = try await api.call("token.update", .array(ids.tokenids.map { ["tokenid": .string($0), "status": 1] }))
-        }
+        try await ids.setStatus(1, options)
         print("Disabled \(ids.described).")
     }
 }
