@@ -183,4 +183,22 @@ struct TokenAPITests {
             #expect(!audit.contains { $0.contains(value) })
         }
     }
+
+    /// A search longer than SQLite's LIKE pattern limit (50,000 bytes) still answers, and still finds.
+    @Test(arguments: Engine.available)
+    func searchLongerThanSQLiteLikeLimit(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            let long = String(repeating: "ab", count: 30_000)
+            let t = try await h.token("long", auth: s, extra: ["description": .string("x" + long + "y")])
+            let found = try await h.result(
+                "token.get", ["output": ["tokenid"], "search": ["description": .string(long.uppercased())]], auth: s)
+            #expect(found == [["tokenid": .string(t.id)]])
+            let none = try await h.result("token.get", ["output": ["tokenid"], "search": ["name": .string(long)]], auth: s)
+            #expect(none == [])
+            let wild = try await h.result(
+                "token.get", ["output": ["tokenid"], "search": ["description": .string("*" + long + "*")], "searchWildcardsEnabled": true], auth: s)
+            #expect(wild == (engine == .sqlite ? [] : [["tokenid": .string(t.id)]]))
+        }
+    }
 }

@@ -78,7 +78,7 @@ enum GetQuery {
         if let filter = options.filter, let condition = filterCondition(table, filter, any: options.searchByAny) {
             conditions.add(condition)
         }
-        if let search = options.search, let condition = searchCondition(table, search, options) {
+        if let search = options.search, let condition = searchCondition(table, search, options, sqlite: db.dialect.name == "sqlite") {
             conditions.add(condition)
         }
         if options.countOutput {
@@ -139,8 +139,13 @@ enum GetQuery {
         return parts.isEmpty ? nil : .combine(parts, with: any ? "OR" : "AND")
     }
 
+    /// SQLite refuses LIKE patterns longer than this ("LIKE or GLOB pattern too complex").
+    static let sqliteLikeLimit = 50_000
+
     /// Case-insensitive LIKE search: `%v%`, `v%` with `startSearch`, `*` as wildcard with `searchWildcardsEnabled`.
-    static func searchCondition(_ table: Table, _ search: JSONObject, _ options: GetOptions) -> SQLQueryString? {
+    /// On SQLite, a pattern over `sqliteLikeLimit` bytes is looked for with `instr` (the same match
+    /// without wildcards); with wildcards it matches nothing.
+    static func searchCondition(_ table: Table, _ search: JSONObject, _ options: GetOptions, sqlite: Bool) -> SQLQueryString? {
         var fieldParts: [SQLQueryString] = []
         for (key, value) in search.pairs where table.kind(of: key) == .text {
             let patterns = (value.listElements ?? []).compactMap(\.scalarText)
@@ -153,6 +158,10 @@ enum GetQuery {
                     pattern = pattern.replacingOccurrences(of: "*", with: "%")
                 } else {
                     pattern = (options.startSearch ? "" : "%") + pattern + "%"
+                }
+                if sqlite, pattern.utf8.count > sqliteLikeLimit {
+                    if options.searchWildcards { return "1 = 0" }
+                    return "instr(UPPER(\(ident: key)), UPPER(\(bind: raw))) \(unsafeRaw: options.startSearch ? "= 1" : "> 0")"
                 }
                 return "UPPER(\(ident: key)) LIKE UPPER(\(bind: pattern)) ESCAPE '!'"
             }
