@@ -35,6 +35,20 @@ struct AuditTests {
         }
     }
 
+    /// A failed login records the name as typed (up to 255 characters) in a 100-character column.
+    @Test(arguments: Engine.available)
+    func longUnknownUsername(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let name = String(repeating: "9", count: 101)
+            #expect(try await h.call("user.login", ["username": .string(name), "password": "x"])
+                == error(-32602, "Incorrect user name or password or account is temporarily blocked."))
+            let s = try await h.login()
+            let records = try await h.result(
+                "auditlog.get", ["output": ["username"], "filter": ["action": 9], "sortfield": "clock"], auth: s).arrayValue!
+            #expect(records.map { $0["username"] } == [.string(String(name.prefix(100)))])
+        }
+    }
+
     @Test(arguments: Engine.available)
     func switchedOff(_ engine: Engine) async throws {
         try await Harness.with(engine) { (h: Harness) async throws in

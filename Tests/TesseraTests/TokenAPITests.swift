@@ -201,4 +201,20 @@ struct TokenAPITests {
             #expect(wild == (engine == .sqlite ? [] : [["tokenid": .string(t.id)]]))
         }
     }
+
+    /// PostgreSQL cannot take a NUL in text: it is refused as a parameter where text is stored or
+    /// compared by the validator, and finds nothing in searches and filters — alike on both engines.
+    @Test(arguments: Engine.available)
+    func nulCharacters(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            #expect(try await h.call("token.create", ["name": "a\u{0}b"], auth: s)
+                == error(-32602, #"Invalid parameter "/1/name": the NUL character is not allowed."#))
+            #expect(try await h.call("user.login", ["username": "Admin\u{0}", "password": "x"])
+                == error(-32602, #"Invalid parameter "/username": the NUL character is not allowed."#))
+            _ = try await h.token("nul", auth: s)
+            #expect(try await h.result("token.get", ["output": ["tokenid"], "search": ["name": "nu\u{0}"]], auth: s) == [])
+            #expect(try await h.result("token.get", ["output": ["tokenid"], "filter": ["name": "nul\u{0}"]], auth: s) == [])
+        }
+    }
 }

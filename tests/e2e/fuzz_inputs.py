@@ -299,7 +299,8 @@ class Pools:
         self.ids: dict[str, list[str]] = {"token": [], "user": ["1", "2"], "usrgrp": ["7", "8", "9", "11", "12"], "role": ["1", "2", "3", "4"]}
         self.tokens: list[str] = []
         self.sessions: list[str] = []
-        self.logins: list[tuple[str, str]] = [("Admin", admin_password)]
+        self.admin_login = ("Admin", admin_password)
+        self.logins: list[tuple[str, str]] = []  # users the fuzzer created, with their password
         self.counter = 0
         self.own: Credentials | None = None  # the fuzzer's own session and token, set by RequestFactory
 
@@ -317,7 +318,7 @@ class Pools:
 
     def login(self) -> tuple[str, str]:
         """Username and password: Admin's half of the time, else of a user the fuzzer created."""
-        return self.logins[0] if self.rng.random() < 0.5 else self.rng.choice(self.logins)
+        return self.admin_login if self.rng.random() < 0.5 else self.rng.choice(self.logins or [self.admin_login])
 
     def pick(self, kind: str) -> str:
         roll = self.rng.random()

@@ -405,7 +405,7 @@ class Keeper:
         password = f"Rescue-Passw0rd-{self.counter}"
         self.must("user.unblock", ["1"], self.keeper_token)
         self.must("user.update", {"userid": "1", "passwd": password, "usrgrps": [{"usrgrpid": self.keeper_group}]}, self.keeper_token)
-        self.pools.logins = [(u, password if u == "Admin" else p) for u, p in self.pools.logins]
+        self.pools.admin_login = ("Admin", password)
         self.password = password
 
     def prune(self) -> None:

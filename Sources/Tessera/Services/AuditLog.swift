@@ -43,6 +43,8 @@ public enum AuditLog {
         _ records: [Record]
     ) async throws {
         guard !records.isEmpty, try await Settings.load(db).auditEnabled else { return }
+        // The column holds 100 characters; a failed login records the name as typed, up to 255.
+        let username = String(String.UnicodeScalarView(username.unicodeScalars.prefix(100)))
         for record in records {
             let name = record.resourcename.unicodeScalars.count > 255
                 ? String(String.UnicodeScalarView(record.resourcename.unicodeScalars.prefix(252))) + "..."

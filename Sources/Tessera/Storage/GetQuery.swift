@@ -124,7 +124,8 @@ enum GetQuery {
             if value == .null || items.isEmpty { continue }
             switch kind {
             case .text:
-                let texts = items.compactMap(\.scalarText)
+                // Stored text never holds a NUL (the validator refuses it, and PostgreSQL could not take it).
+                let texts = items.compactMap(\.scalarText).filter { !$0.contains("\0") }
                 parts.append(.among(key, texts))
             case .id, .int:
                 let numbers = items.compactMap { item -> Int64? in
@@ -151,6 +152,8 @@ enum GetQuery {
             let patterns = (value.listElements ?? []).compactMap(\.scalarText)
             guard !patterns.isEmpty else { continue }
             let likes: [SQLQueryString] = patterns.map { raw in
+                // Stored text never holds a NUL: such a pattern finds nothing (and PostgreSQL could not take it).
+                if raw.contains("\0") { return Conditions.never }
                 var pattern = raw.replacingOccurrences(of: "!", with: "!!")
                     .replacingOccurrences(of: "%", with: "!%")
                     .replacingOccurrences(of: "_", with: "!_")
@@ -160,7 +163,7 @@ enum GetQuery {
                     pattern = (options.startSearch ? "" : "%") + pattern + "%"
                 }
                 if sqlite, pattern.utf8.count > sqliteLikeLimit {
-                    if options.searchWildcards { return "1 = 0" }
+                    if options.searchWildcards { return Conditions.never }
                     return "instr(UPPER(\(ident: key)), UPPER(\(bind: raw))) \(unsafeRaw: options.startSearch ? "= 1" : "> 0")"
                 }
                 return "UPPER(\(ident: key)) LIKE UPPER(\(bind: pattern)) ESCAPE '!'"

@@ -36,6 +36,12 @@ public indirect enum Rule: Sendable {
     case search([String])
     /// Anything is accepted unchanged.
     case any
+
+    /// Whether the rule takes any value unchecked.
+    var isAny: Bool {
+        if case .any = self { return true }
+        return false
+    }
 }
 
 /// The fields of an object rule in validation order.

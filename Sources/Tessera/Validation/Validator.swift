@@ -11,6 +11,9 @@ public enum Validator {
     }
 
     public static func validate(_ value: JSON, _ rule: Rule, path: String) throws(APIError) -> JSON {
+        // PostgreSQL cannot take a NUL in text: refused in every string a rule checks, so that both
+        // engines answer alike (free-form values, `.any`, are matched as finding nothing instead).
+        if case .string(let s) = value, s.contains("\0"), !rule.isAny { throw .invalid(path, "the NUL character is not allowed") }
         switch rule {
         case .any:
             return value
