@@ -49,11 +49,13 @@ final class ChangeFeed: Sendable {
         case .postgres:
             try await db.raw("SELECT pg_notify(\(bind: Self.channel), \(bind: change.payload))").run()
         case .sqlite:
-            let last = try await db.raw("SELECT COALESCE(MAX(changeid), 0) AS n FROM changelog").first()?.decode(column: "n", as: Int64.self) ?? 0
             try await db.raw(
-                "INSERT INTO changelog (changeid, origin, payload) VALUES (\(bind: last + 1), \(bind: origin), \(bind: change.payload))"
+                """
+                INSERT INTO changelog (changeid, origin, payload)
+                SELECT COALESCE(MAX(changeid), 0) + 1, \(bind: origin), \(bind: change.payload) FROM changelog
+                """
             ).run()
-            try await db.raw("DELETE FROM changelog WHERE changeid <= \(bind: last + 1 - Int64(Self.kept))").run()
+            try await db.raw("DELETE FROM changelog WHERE changeid <= (SELECT MAX(changeid) FROM changelog) - \(bind: Self.kept)").run()
         }
     }
 

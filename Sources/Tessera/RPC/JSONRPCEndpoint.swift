@@ -40,7 +40,6 @@ struct JSONRPCEndpoint: Sendable {
         return await handle(request, bearer: bearer, ip: ip, recordsetid: recordsetid)?.encodedBytes()
     }
 
-
     /// One call: nil when it is a notification that needs no answer.
     private func handle(_ call: JSON, bearer: String?, ip: String, recordsetid: String) async -> JSON? {
         let started = ContinuousClock.now
@@ -52,12 +51,13 @@ struct JSONRPCEndpoint: Sendable {
             let id = call.objectValue?["id"].flatMap { Envelope.isValidID($0) ? $0 : nil } ?? .null
             return RPCError.invalidRequest(error.message).response(id: id)
         }
+        let resolved = Result { () throws(APIError) in try methods.lookup(envelope.method) }
         // Metrics name only methods the API has: a caller cannot make up label values.
-        let name = (try? methods.lookup(envelope.method)).map { "\($0.service.lowercased()).\($0.method.lowercased())" } ?? "unknown"
+        let name = (try? resolved.get()).map { "\($0.service.lowercased()).\($0.method.lowercased())" } ?? "unknown"
         let outcome: RPCError?
         let answer: JSON
         do {
-            let result = try await dispatch(envelope, bearer: bearer, ip: ip, recordsetid: recordsetid)
+            let result = try await dispatch(envelope, try resolved.get(), bearer: bearer, ip: ip, recordsetid: recordsetid)
             outcome = nil
             answer = ["jsonrpc": "2.0", "result": result, "id": envelope.id ?? .null]
         } catch let error as APIError {
@@ -74,8 +74,11 @@ struct JSONRPCEndpoint: Sendable {
         return answer
     }
 
-    private func dispatch(_ envelope: Envelope, bearer: String?, ip: String, recordsetid: String) async throws -> JSON {
-        let (service, method, entry) = try methods.lookup(envelope.method)
+    private func dispatch(
+        _ envelope: Envelope, _ resolved: (service: String, method: String, entry: APIMethod), bearer: String?, ip: String,
+        recordsetid: String
+    ) async throws -> JSON {
+        let (service, method, entry) = resolved
         switch entry.access {
         case .anonymous:
             if envelope.auth != nil {

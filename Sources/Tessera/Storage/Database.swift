@@ -27,10 +27,7 @@ extension Database {
     public var connectionsInUse: Int { 0 }
 
     public func isReady() async -> Bool {
-        let version = try? await read { db in
-            try await db.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?.decode(column: "v", as: Int.self)
-        }
-        return version == Schema.migrations.last?.version
+        (try? await read { db in try await Schema.version(db) }) == Schema.latestVersion
     }
 }
 
@@ -69,8 +66,24 @@ actor AsyncMutex {
     }
 }
 
-/// Runs a transaction's BEGIN, COMMIT or ROLLBACK even when the calling task is cancelled: a
-/// cancelled caller must never leave its connection inside an open transaction.
+/// Runs `body` between `begin` and COMMIT on `db`, or rolls back when it throws. The three statements
+/// run even when the caller is cancelled: a cancelled caller must never leave its connection inside
+/// an open transaction.
+func bracketed<T: Sendable>(
+    _ db: any SQLDatabase, begin: SQLQueryString, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+) async throws -> T {
+    try await uncancellable { try await db.raw(begin).run() }
+    do {
+        let result = try await body(db)
+        try await uncancellable { try await db.raw("COMMIT").run() }
+        return result
+    } catch {
+        try? await uncancellable { try await db.raw("ROLLBACK").run() }
+        throw error
+    }
+}
+
+/// Runs a transaction's BEGIN, COMMIT or ROLLBACK even when the calling task is cancelled.
 func uncancellable(_ statement: @escaping @Sendable () async throws -> Void) async throws {
     try await Task { try await statement() }.value
 }

@@ -50,25 +50,13 @@ public final class SQLiteStore: Database {
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await writeLock.lock()
-        return try await AuditTrail.collecting(logger) { try await usage.track { try await locked(body) } }
-    }
-
-    /// The transaction proper, with the write lock held; releases it.
-    private func locked<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        let db = writer.sql(queryLogLevel: nil)
         do {
-            try await uncancellable { try await db.raw("BEGIN IMMEDIATE").run() }
-        } catch {
-            await writeLock.unlock()
-            throw error
-        }
-        do {
-            let result = try await body(db)
-            try await uncancellable { try await db.raw("COMMIT").run() }
+            let result = try await AuditTrail.collecting(logger) {
+                try await usage.track { try await bracketed(writer.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body) }
+            }
             await writeLock.unlock()
             return result
         } catch {
-            try? await uncancellable { try await db.raw("ROLLBACK").run() }
             await writeLock.unlock()
             throw error
         }

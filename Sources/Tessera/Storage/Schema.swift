@@ -171,8 +171,7 @@ public enum Schema {
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL PRIMARY KEY, applied_at integer NOT NULL)"
             ).run()
-            let current = try await db.raw("SELECT COALESCE(MAX(version), 0) AS v FROM schema_version").first()?
-                .decode(column: "v", as: Int.self) ?? 0
+            let current = try await version(db)
             for migration in migrations where migration.version > current {
                 for statement in migration.statements {
                     try await db.raw(SQLQueryString(statement)).run()
