@@ -37,13 +37,19 @@ struct APIMethod: Sendable {
 /// Every method of the API, by lowercase service and method name.
 struct MethodTable: Sendable {
     private(set) var services: [String: [String: APIMethod]] = [:]
+    /// The same methods by their name as documented (`user.checkAuthentication`): what clients send,
+    /// found with one lookup and no lowercasing.
+    private var documented: [String: (service: String, method: String, APIMethod)] = [:]
 
     mutating func add(_ service: String, _ method: String, _ access: Access, _ run: @escaping @Sendable (Invocation) async throws -> JSON) {
-        services[service.lowercased(), default: [:]][method.lowercased()] = APIMethod(access: access, run: run)
+        let entry = APIMethod(access: access, run: run)
+        services[service.lowercased(), default: [:]][method.lowercased()] = entry
+        documented[service + "." + method] = (service, method, entry)
     }
 
     /// Resolves `service.method` (names compared lowercased, errors echo them as sent).
     func lookup(_ name: String) throws(APIError) -> (service: String, method: String, APIMethod) {
+        if let entry = documented[name] { return entry }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let service = parts[0], method = parts.count > 1 ? parts[1] : ""
         guard let methods = services[service.lowercased()] else { throw APIError(.noMethod, "Incorrect API \"\(service)\".") }

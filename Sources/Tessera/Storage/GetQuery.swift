@@ -82,13 +82,13 @@ enum GetQuery {
             conditions.add(condition)
         }
         if options.countOutput {
-            let row = try await db.raw("SELECT COUNT(*) AS n FROM \(ident: table.name)" + conditions.clause).first()
+            let row = try await db.raw("SELECT COUNT(*) AS n FROM \(name: table.name)" + conditions.clause).first()
             return .count(try row?.decode(column: "n", as: Int64.self) ?? 0)
         }
         let columns = options.outputColumns(table)
         var selected = columns
         if !selected.contains(table.primaryKey) { selected.append(table.primaryKey) }
-        var query: SQLQueryString = "SELECT \(idents: selected, joinedBy: ", ") FROM \(ident: table.name)" + conditions.clause
+        var query: SQLQueryString = "SELECT \(names: selected) FROM \(name: table.name)" + conditions.clause
         query += orderClause(options, default: table.primaryKey)
         // Written out, not bound: a bound LIMIT makes SQLite re-plan its prepared statement on every run.
         if let limit = options.limit { query += " LIMIT \(unsafeRaw: String(limit))" }
@@ -106,10 +106,10 @@ enum GetQuery {
     }
 
     static func orderClause(_ options: GetOptions, default primaryKey: String) -> SQLQueryString {
-        guard !options.sortFields.isEmpty else { return " ORDER BY \(ident: primaryKey)" }
+        guard !options.sortFields.isEmpty else { return " ORDER BY \(name: primaryKey)" }
         let parts: [SQLQueryString] = options.sortFields.enumerated().map { index, field in
             let order = options.sortOrders.count == 1 ? options.sortOrders[0] : (index < options.sortOrders.count ? options.sortOrders[index] : "ASC")
-            return "\(ident: field) \(unsafeRaw: order == "DESC" ? "DESC" : "ASC")"
+            return "\(name: field) \(unsafeRaw: order == "DESC" ? "DESC" : "ASC")"
         }
         return " ORDER BY " + parts.joined(separator: ", ")
     }
@@ -125,7 +125,7 @@ enum GetQuery {
             switch kind {
             case .text:
                 // Stored text never holds a NUL (the validator refuses it, and PostgreSQL could not take it).
-                let texts = items.compactMap(\.scalarText).filter { !$0.contains("\0") }
+                let texts = items.compactMap(\.scalarText).filter { !$0.containsNUL }
                 parts.append(.among(key, texts))
             case .id, .int:
                 let numbers = items.compactMap { item -> Int64? in
@@ -133,7 +133,7 @@ enum GetQuery {
                     return kind == .id && n < 0 ? nil : n
                 }
                 var condition: SQLQueryString = .among(key, numbers)
-                if kind == .id, numbers.contains(0) { condition = condition + " OR \(ident: key) IS NULL" }
+                if kind == .id, numbers.contains(0) { condition = condition + " OR \(name: key) IS NULL" }
                 parts.append(condition)
             }
         }
@@ -153,7 +153,7 @@ enum GetQuery {
             guard !patterns.isEmpty else { continue }
             let likes: [SQLQueryString] = patterns.map { raw in
                 // Stored text never holds a NUL: such a pattern finds nothing (and PostgreSQL could not take it).
-                if raw.contains("\0") { return Conditions.never }
+                if raw.containsNUL { return Conditions.never }
                 var pattern = raw.replacingOccurrences(of: "!", with: "!!")
                     .replacingOccurrences(of: "%", with: "!%")
                     .replacingOccurrences(of: "_", with: "!_")
@@ -164,9 +164,9 @@ enum GetQuery {
                 }
                 if sqlite, pattern.utf8.count > sqliteLikeLimit {
                     if options.searchWildcards { return Conditions.never }
-                    return "instr(UPPER(\(ident: key)), UPPER(\(bind: raw))) \(unsafeRaw: options.startSearch ? "= 1" : "> 0")"
+                    return "instr(UPPER(\(name: key)), UPPER(\(bind: raw))) \(unsafeRaw: options.startSearch ? "= 1" : "> 0")"
                 }
-                return "UPPER(\(ident: key)) LIKE UPPER(\(bind: pattern)) ESCAPE '!'"
+                return "UPPER(\(name: key)) LIKE UPPER(\(bind: pattern)) ESCAPE '!'"
             }
             fieldParts.append(.combine(likes, with: "OR"))
         }

@@ -68,6 +68,20 @@ extension SQLQueryString {
     }
 }
 
+extension SQLQueryString {
+    /// A table or column name from the code (or a key already checked against a `Table`), quoted.
+    /// Such names never hold a quote, so SQLKit's escaping pass (`\(ident:)`), the costliest part of
+    /// serialising a `get` query, is skipped.
+    mutating func appendInterpolation(name: String) {
+        appendInterpolation(unsafeRaw: "\"" + name + "\"")
+    }
+
+    /// Names as above, separated by commas.
+    mutating func appendInterpolation(names: [String]) {
+        appendInterpolation(unsafeRaw: names.map { "\"" + $0 + "\"" }.joined(separator: ", "))
+    }
+}
+
 extension Array where Element == SQLQueryString {
     func joined(separator: String) -> SQLQueryString {
         var result: SQLQueryString = ""

@@ -13,7 +13,7 @@ public enum Validator {
     public static func validate(_ value: JSON, _ rule: Rule, path: String) throws(APIError) -> JSON {
         // PostgreSQL cannot take a NUL in text: refused in every string a rule checks, so that both
         // engines answer alike (free-form values, `.any`, are matched as finding nothing instead).
-        if case .string(let s) = value, s.contains("\0"), !rule.isAny { throw .invalid(path, "the NUL character is not allowed") }
+        if case .string(let s) = value, s.containsNUL, !rule.isAny { throw .invalid(path, "the NUL character is not allowed") }
         switch rule {
         case .any:
             return value
@@ -150,7 +150,9 @@ public enum Validator {
         for key in input.keys where !rule.fields.contains(where: { $0.name == key }) {
             throw .invalid(path, "unexpected parameter \"\(key)\"")
         }
-        var validated = JSONObject()
+        // Validation follows the rule's field order; the result keeps the caller's key order (audit
+        // details use it): every member is a field of the rule, so each is replaced in place.
+        var validated = input
         for field in rule.fields {
             guard let member = input[field.name] else {
                 if field.required { throw .invalid(path, "the parameter \"\(field.name)\" is missing") }
@@ -158,8 +160,7 @@ public enum Validator {
             }
             validated[field.name] = try validate(member, field.rule, path: Self.path(path, field.name))
         }
-        // Validation follows the rule's field order; the result keeps the caller's key order (audit details use it).
-        return JSONObject(input.keys.compactMap { key in validated[key].map { (key, $0) } })
+        return validated
     }
 
     /// PHP sees JSON objects and arrays alike as arrays; an array here is an object keyed 0…n-1.
@@ -258,4 +259,9 @@ extension JSON {
         default: return nil
         }
     }
+}
+
+extension StringProtocol {
+    /// True when the text holds U+0000 (checked on the UTF-8 bytes: Foundation's `contains` is far slower).
+    var containsNUL: Bool { utf8.contains(0) }
 }
