@@ -19,11 +19,24 @@ public final class SQLiteStore: Database {
     private let usage = ConnectionUsage()
     public var connectionsInUse: Int { usage.current }
     private let logger: Logger
+    private let pin: SQLiteReadPin
+    private let pinRenewal: Task<Void, Never>
 
-    private init(writer: SQLiteConnection, readers: SQLiteReaderPool, logger: Logger) {
+    /// How often the read pin moves to the newest data when this process does not write (other
+    /// processes' commits are copied into the database up to the pin's data only).
+    static let pinRenewalInterval: Duration = .milliseconds(100)
+
+    private init(writer: SQLiteConnection, readers: SQLiteReaderPool, pin: SQLiteReadPin, logger: Logger) {
         self.writer = writer
         self.readers = readers
+        self.pin = pin
         self.logger = logger
+        pinRenewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.pinRenewalInterval)
+                pin.renew()
+            }
+        }
     }
 
     /// Opens (creating if needed) the database file at `path`; `readers` connections stay open between reads.
@@ -33,7 +46,7 @@ public final class SQLiteStore: Database {
         try await Self.configure(writer)
         let readers = SQLiteReaderPool(path: path, keepOpen: readerCount)
         readers.giveBack(try readers.take())  // fails here, not at the first request, when the file cannot be read
-        return SQLiteStore(writer: writer, readers: readers, logger: logger)
+        return SQLiteStore(writer: writer, readers: readers, pin: try SQLiteReadPin(path: path), logger: logger)
     }
 
     private static func configure(_ connection: SQLiteConnection) async throws {
@@ -50,19 +63,24 @@ public final class SQLiteStore: Database {
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await writeLock.lock()
+        pin.beginWrite()
         do {
             let result = try await AuditTrail.collecting(logger) {
                 try await usage.track { try await bracketed(writer.sql(queryLogLevel: nil), begin: "BEGIN IMMEDIATE", body) }
             }
+            pin.endWrite()
             await writeLock.unlock()
             return result
         } catch {
+            pin.endWrite()
             await writeLock.unlock()
             throw error
         }
     }
 
     public func close() async {
+        pinRenewal.cancel()
+        pin.close()
         readers.closeAll()
         try? await writer.close()
     }
