@@ -10,6 +10,21 @@ struct JSONTests {
         #expect(value["b"] == .number("3"))
     }
 
+    /// The same rules for objects large enough to be indexed by key, through removals too.
+    @Test(arguments: [5, 33, 200])
+    func largeObjectsKeepOrder(_ size: Int) throws {
+        let text = "{" + (0..<size).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + ",\"k1\":\"again\"}"
+        var object = try #require(try JSONParser.parse(text).objectValue)
+        #expect(object.keys == (0..<size).map { "k\($0)" })
+        #expect(object["k1"] == "again")
+        #expect(object["k\(size - 1)"] == .int(size - 1))
+        object["k0"] = nil
+        object["new"] = true
+        #expect(object.keys == (1..<size).map { "k\($0)" } + ["new"])
+        #expect(object["k2"] == .int(2) && object["k0"] == nil && object["new"] == true && object.count == size)
+        #expect(object == JSONObject(object.pairs))
+    }
+
     @Test(arguments: [
         "", "{", "[1,]", "{\"a\":}", "01", "1.", "-", "tru", "\"\\x\"", "\"\u{01}\"", "[1] x", "\"\\ud800\"", "\"\\udc00\"",
         "nul", "{\"a\" 1}", "[\"a\" \"b\"]",

@@ -177,6 +177,9 @@ struct TokenAPITests {
             }
             #expect(stored == Secrets.tokenHash(value))
             #expect(stored.count == 128)
+            // SHA-512 as Zabbix stores it (the value from Python's hashlib).
+            #expect(Secrets.tokenHash(String(repeating: "0123456789abcdef", count: 4))
+                == "ad2981aa58beca63a49b8831274b89d81766a23d7932474f03e55cf00cbe27004e66fd0912aed0b3cb1afee2aa904115c89db49d6c9bad785523023a9c309561")
             let audit = try await h.database.read { db in
                 try await db.raw("SELECT details FROM auditlog").all().map { try $0.decode(column: "details", as: String.self) }
             }

@@ -31,16 +31,16 @@ public struct Authenticator: Sendable {
     }
 
     private func tokenEntry(_ token: String) async throws -> TokenCache.Entry {
-        let hash = Secrets.tokenHash(token)
+        let digest = TokenDigest(token)
         let now = clock.now
         let entry: TokenCache.Entry
-        let cached = cache.entry(forHash: hash)
+        let cached = cache.entry(for: digest)
         telemetry.cacheLookup(hit: cached != nil)
         if let cached {
             try checkExpiry(cached.expiresAt, now: now)
             entry = cached
         } else {
-            entry = try await load(hash: hash, now: now)
+            entry = try await load(digest: digest, now: now)
         }
         lastAccess.note(tokenid: Int64(entry.tokenid)!, at: now)
         telemetry.authenticated("token")
@@ -64,8 +64,9 @@ public struct Authenticator: Sendable {
     }
 
     /// Reads a token, its owner and the owner's role rules, and caches them when the owner is active.
-    private func load(hash: String, now: Int64) async throws -> TokenCache.Entry {
+    private func load(digest: TokenDigest, now: Int64) async throws -> TokenCache.Entry {
         let generation = cache.generation
+        let hash = digest.hex
         let row = try await database.read { db in
             try await db.raw("SELECT tokenid, userid, expires_at, status FROM token WHERE token = \(bind: hash)").first()
         }
@@ -85,7 +86,7 @@ public struct Authenticator: Sendable {
         let entry = TokenCache.Entry(
             tokenid: tokenid, expiresAt: expiresAt, account: account, rules: rules,
             generation: generation)
-        cache.store(entry, forHash: hash)
+        cache.store(entry, for: digest)
         return entry
     }
 

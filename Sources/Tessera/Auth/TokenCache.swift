@@ -1,6 +1,6 @@
 import NIOConcurrencyHelpers
 
-/// What authenticating a token needs, kept in memory by token hash so that the hot path makes no
+/// What authenticating a token needs, kept in memory by the token's digest so that the hot path makes no
 /// database read. Every change that can affect a token's verdict invalidates before it is
 /// acknowledged: token changes by id, user, group and role changes all at once.
 ///
@@ -25,7 +25,7 @@ final class TokenCache: Sendable {
         var allInvalidatedAt: UInt64 = 0
         /// Generation of the last invalidation of each token id.
         var tokenInvalidatedAt: [String: UInt64] = [:]
-        var entries: [String: Entry] = [:]
+        var entries: [TokenDigest: Entry] = [:]
     }
 
     private let state: NIOLockedValueBox<State>
@@ -46,22 +46,22 @@ final class TokenCache: Sendable {
     /// The generation to pass to `store` after reading the database.
     var generation: UInt64 { state.withLockedValue { $0.generation } }
 
-    func entry(forHash hash: String) -> Entry? {
+    func entry(for digest: TokenDigest) -> Entry? {
         state.withLockedValue { state in
-            guard state.trusted, let entry = state.entries[hash] else { return nil }
+            guard state.trusted, let entry = state.entries[digest] else { return nil }
             guard Self.isCurrent(entry, state) else {
-                state.entries[hash] = nil
+                state.entries[digest] = nil
                 return nil
             }
             return entry
         }
     }
 
-    func store(_ entry: Entry, forHash hash: String) {
+    func store(_ entry: Entry, for digest: TokenDigest) {
         state.withLockedValue { state in
             guard state.trusted, Self.isCurrent(entry, state) else { return }
             if state.entries.count >= capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[hash] = entry
+            state.entries[digest] = entry
         }
     }
 

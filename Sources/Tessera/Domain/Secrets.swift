@@ -9,9 +9,7 @@ public enum Secrets {
     public static func newSessionID() -> String { randomHex(bytes: 16) }
 
     /// What the database keeps of a token: the lowercase hex SHA-512 of the string as presented.
-    public static func tokenHash(_ token: String) -> String {
-        hex(SHA512.hash(data: Array(token.utf8)))
-    }
+    public static func tokenHash(_ token: String) -> String { TokenDigest(token).hex }
 
     /// What the database keeps of a session id: the first 128 bits of its SHA-256, as 32 hex
     /// characters. The id is looked up by this key, so the lookup's timing says nothing about ids
@@ -28,11 +26,30 @@ public enum Secrets {
     private static let digits = Array("0123456789abcdef".utf8)
 
     static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
-        var out: [UInt8] = []
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0xF)])
+        let bytes = Array(bytes)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = digits[Int(byte >> 4)]
+                out[2 * index + 1] = digits[Int(byte & 0xF)]
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
     }
+}
+
+/// The SHA-512 of a token as presented, as eight words: the key of authenticated tokens in memory
+/// (hashed and compared without building the hex string the database keeps).
+struct TokenDigest: Hashable, Sendable {
+    private let w0, w1, w2, w3, w4, w5, w6, w7: UInt64
+
+    init(_ token: String) {
+        let digest = SHA512.hash(data: Array(token.utf8))
+        (w0, w1, w2, w3, w4, w5, w6, w7) = digest.withUnsafeBytes { raw in
+            func word(_ index: Int) -> UInt64 { raw.loadUnaligned(fromByteOffset: 8 * index, as: UInt64.self) }
+            return (word(0), word(1), word(2), word(3), word(4), word(5), word(6), word(7))
+        }
+    }
+
+    /// The stored form (`Secrets.tokenHash`): the words hold the digest's bytes in their order.
+    var hex: String { withUnsafeBytes(of: self) { Secrets.hex($0) } }
 }

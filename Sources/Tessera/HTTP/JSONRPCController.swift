@@ -26,23 +26,38 @@ struct JSONRPCController {
         .accessControlMaxAge: "1000",
     ]
 
+    private static let replyHeaders: HTTPFields = {
+        var headers = corsHeaders
+        headers[.contentType] = "application/json"
+        return headers
+    }()
+
     private func call(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let mediaType = request.headers[.contentType]?
-            .split(separator: ";", maxSplits: 1).first.map { Self.trimmed($0).lowercased() } ?? ""
-        guard Self.contentTypes.contains(mediaType) else {
+        guard Self.isCallContentType(request.headers[.contentType]) else {
             return Response(status: .preconditionFailed, headers: Self.corsHeaders)
         }
         var request = request
         let body = try await request.collectBody(upTo: context.maxUploadSize)
         let reply = await endpoint.respond(to: Array(buffer: body), bearer: Self.bearer(request), ip: context.clientIP)
-        var headers = Self.corsHeaders
-        headers[.contentType] = "application/json"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: reply ?? [])))
+        return Response(status: .ok, headers: Self.replyHeaders, body: .init(byteBuffer: ByteBuffer(bytes: reply ?? [])))
+    }
+
+    /// The media type, without parameters and case-insensitively, is one of `contentTypes`.
+    static func isCallContentType(_ value: String?) -> Bool {
+        guard let value else { return false }
+        if contentTypes.contains(value) { return true }  // as clients send it: no parsing needed
+        let mediaType = value.split(separator: ";", maxSplits: 1).first.map { trimmed($0).lowercased() } ?? ""
+        return contentTypes.contains(mediaType)
     }
 
     /// The credential of an `Authorization: Bearer …` header (Zabbix 6.4+ style), if any.
     static func bearer(_ request: Request) -> String? {
         guard let value = request.headers[.authorization] else { return nil }
+        // The usual header, `Bearer ` and a 64-character token, is read without splitting.
+        let token = value.utf8.dropFirst(7)
+        if token.count == 64, value.hasPrefix("Bearer "), !token.contains(where: { $0 == 0x20 || $0 == 0x09 }) {
+            return String(Substring(token))
+        }
         let parts = value.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
         let credential = trimmed(parts[1])

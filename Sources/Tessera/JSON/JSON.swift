@@ -48,45 +48,96 @@ public enum JSON: Sendable, Equatable {
         switch self {
         case .array(let items): return items
         case .object(let object):
-            for (index, key) in object.keys.enumerated() where key != String(index) { return nil }
-            return object.values
+            return object.hasIndexKeys ? object.values : nil
         default: return nil
         }
     }
 }
 
 /// An ordered JSON object. Duplicate keys keep the first position and the last value, as PHP does.
+///
+/// Members are kept in order in an array and looked for in order: API objects have a few dozen
+/// members at most, and comparing a few short keys costs less than hashing one. Past
+/// `indexedFrom` members (a caller's large batch or filter) their positions are kept by key too.
 public struct JSONObject: Sendable, Equatable {
-    public private(set) var keys: [String] = []
-    private var storage: [String: JSON] = [:]
+    private struct Member: Sendable, Equatable {
+        let key: String
+        var value: JSON
+    }
+
+    private var members: [Member] = []
+    private var positions: [String: Int]?
+    private static let indexedFrom = 32
 
     public init() {}
 
     public init(_ pairs: [(String, JSON)]) {
+        members.reserveCapacity(pairs.count)
         for (key, value) in pairs { self[key] = value }
     }
 
-    public var isEmpty: Bool { keys.isEmpty }
-    public var count: Int { keys.count }
-    public var values: [JSON] { keys.map { storage[$0]! } }
-    public var pairs: [(String, JSON)] { keys.map { ($0, storage[$0]!) } }
+    public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool { lhs.members == rhs.members }
+
+    public var isEmpty: Bool { members.isEmpty }
+    public var count: Int { members.count }
+    public var keys: [String] { members.map(\.key) }
+    public var values: [JSON] { members.map(\.value) }
+    public var pairs: [(String, JSON)] { members.map { ($0.key, $0.value) } }
 
     public subscript(key: String) -> JSON? {
-        get { storage[key] }
+        get { position(of: key).map { members[$0].value } }
         set {
             if let newValue {
-                if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-            } else if storage.removeValue(forKey: key) != nil {
-                keys.removeAll { $0 == key }
+                if let index = position(of: key) {
+                    members[index].value = newValue
+                } else {
+                    append(key, newValue)
+                }
+            } else if let index = position(of: key) {
+                members.remove(at: index)
+                reindex()
             }
         }
     }
 
-    public func has(_ key: String) -> Bool { storage[key] != nil }
+    public func has(_ key: String) -> Bool { position(of: key) != nil }
+
+    /// An empty object with room for `capacity` members.
+    init(minimumCapacity capacity: Int) { members.reserveCapacity(capacity) }
+
+    /// Adds a member that is known not to be there yet, without looking for it.
+    mutating func append(_ key: String, _ value: JSON) {
+        assert(!has(key), "\(key) is already a member")
+        members.append(Member(key: key, value: value))
+        if positions != nil {
+            positions?[key] = members.count - 1
+        } else if members.count > Self.indexedFrom {
+            reindex()
+        }
+    }
+
+    /// The first key, in order, that satisfies `predicate`.
+    func firstKey(where predicate: (String) -> Bool) -> String? { members.first { predicate($0.key) }?.key }
+
+    /// True when the keys are exactly "0", "1", … in order (PHP's notion of a list).
+    var hasIndexKeys: Bool {
+        for (index, member) in members.enumerated() where member.key != String(index) { return false }
+        return true
+    }
 
     /// Calls `body` with each member in order, without building an array of pairs.
     func forEachPair(_ body: (String, JSON) throws -> Void) rethrows {
-        for key in keys { try body(key, storage[key]!) }
+        for member in members { try body(member.key, member.value) }
+    }
+
+    private func position(of key: String) -> Int? {
+        if let positions { return positions[key] }
+        return members.firstIndex { $0.key == key }
+    }
+
+    private mutating func reindex() {
+        positions = members.count > Self.indexedFrom
+            ? Dictionary(uniqueKeysWithValues: members.enumerated().map { ($0.element.key, $0.offset) }) : nil
     }
 }
 

@@ -50,9 +50,13 @@ extension JSON {
     /// as UTF-16 code units (a character outside the BMP becomes a surrogate pair, as PHP writes it).
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
-            out.append(contentsOf: s.utf8)
-        } else {
+        // Native strings are scanned and copied as one buffer; anything else takes the escaping path.
+        let copied = s.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte >= 0x7F || byte == 0x22 || byte == 0x5C { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied != true {
             for unit in s.utf16 { writeEscaped(unit, to: &out) }
         }
         out.append(UInt8(ascii: "\""))

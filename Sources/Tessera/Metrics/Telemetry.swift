@@ -22,7 +22,13 @@ public final class Telemetry: Sendable {
     }
 
     private let counters = NIOLockedValueBox<[Key: CoreMetrics.Counter]>([:])
-    private let timers = NIOLockedValueBox<[Key: CoreMetrics.Timer]>([:])
+    /// The metrics of each method's calls, found with one lock and one lookup per call.
+    private struct CallMetrics {
+        let duration: CoreMetrics.Timer
+        var outcomes: [String: CoreMetrics.Counter] = [:]
+    }
+
+    private let callMetrics = NIOLockedValueBox<[String: CallMetrics]>([:])
     private let cacheHits: CoreMetrics.Counter
     private let cacheMisses: CoreMetrics.Counter
     private let lastAccessPending: Prometheus.Gauge
@@ -45,8 +51,17 @@ public final class Telemetry: Sendable {
     /// One JSON-RPC call: its method (`unknown` for names the API does not have) and outcome (`ok`
     /// or the error code), and how long it took.
     func call(method: String, outcome: String, duration: Duration) {
-        counter("tessera_requests_total", [("method", method), ("outcome", outcome)]).increment()
-        timer("tessera_request_duration_seconds", [("method", method)]).recordNanoseconds(duration.nanoseconds)
+        let (count, timer) = callMetrics.withLockedValue { known -> (CoreMetrics.Counter, CoreMetrics.Timer) in
+            if let metrics = known[method], let count = metrics.outcomes[outcome] { return (count, metrics.duration) }
+            var metrics = known[method] ?? CallMetrics(
+                duration: CoreMetrics.Timer(label: "tessera_request_duration_seconds", dimensions: [("method", method)], factory: factory))
+            let count = CoreMetrics.Counter(label: "tessera_requests_total", dimensions: [("method", method), ("outcome", outcome)], factory: factory)
+            metrics.outcomes[outcome] = count
+            known[method] = metrics
+            return (count, metrics.duration)
+        }
+        count.increment()
+        timer.recordNanoseconds(duration.nanoseconds)
     }
 
     func authenticated(_ kind: String) {
@@ -66,24 +81,14 @@ public final class Telemetry: Sendable {
         return registry.emitToString()
     }
 
+    /// The counter of `label` and `dimensions` made before, or a new one kept for next time.
     private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        Self.kept(in: counters, label, dimensions) { CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory) }
-    }
-
-    private func timer(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Timer {
-        Self.kept(in: timers, label, dimensions) { CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory) }
-    }
-
-    /// The metric of `label` and `dimensions` made before, or a new one kept for next time.
-    private static func kept<Metric>(
-        in box: NIOLockedValueBox<[Key: Metric]>, _ label: String, _ dimensions: [(String, String)], make: () -> Metric
-    ) -> Metric {
         let key = Key(label: label, first: dimensions.first?.1 ?? "", second: dimensions.count > 1 ? dimensions[1].1 : "")
-        return box.withLockedValue { metrics in
-            if let metric = metrics[key] { return metric }
-            let metric = make()
-            metrics[key] = metric
-            return metric
+        return counters.withLockedValue { counters in
+            if let counter = counters[key] { return counter }
+            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = counter
+            return counter
         }
     }
 }

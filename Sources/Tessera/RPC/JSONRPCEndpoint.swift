@@ -53,7 +53,7 @@ struct JSONRPCEndpoint: Sendable {
         }
         let resolved = Result { () throws(APIError) in try methods.lookup(envelope.method) }
         // Metrics name only methods the API has: a caller cannot make up label values.
-        let name = (try? resolved.get()).map { "\($0.service.lowercased()).\($0.method.lowercased())" } ?? "unknown"
+        let name = (try? resolved.get())?.entry.name ?? "unknown"
         let outcome: RPCError?
         let answer: JSON
         do {
@@ -121,7 +121,7 @@ struct Envelope {
             if case .array = call { throw Invalid("/", "unexpected parameter \"0\"") }
             throw Invalid("/", "an array is expected")
         }
-        for key in object.keys where !Self.members.contains(key) { throw Invalid("/", "unexpected parameter \"\(key)\"") }
+        if let key = object.firstKey(where: { !Self.members.contains($0) }) { throw Invalid("/", "unexpected parameter \"\(key)\"") }
         guard let version = object["jsonrpc"] else { throw Invalid("/", "the parameter \"jsonrpc\" is missing") }
         guard case .string(let versionText) = version else { throw Invalid("/jsonrpc", "a character string is expected") }
         guard versionText == "2.0" else { throw Invalid("/jsonrpc", "value must be \"2.0\"") }

@@ -20,6 +20,8 @@ struct Invocation: Sendable {
 
 /// One API method: its access rule and its handler.
 struct APIMethod: Sendable {
+    /// `service.method` in lowercase: the method's label in the metrics.
+    let name: String
     let access: Access
     let run: @Sendable (Invocation) async throws -> JSON
 
@@ -39,16 +41,16 @@ struct MethodTable: Sendable {
     private(set) var services: [String: [String: APIMethod]] = [:]
     /// The same methods by their name as documented (`user.checkAuthentication`): what clients send,
     /// found with one lookup and no lowercasing.
-    private var documented: [String: (service: String, method: String, APIMethod)] = [:]
+    private var documented: [String: (service: String, method: String, entry: APIMethod)] = [:]
 
     mutating func add(_ service: String, _ method: String, _ access: Access, _ run: @escaping @Sendable (Invocation) async throws -> JSON) {
-        let entry = APIMethod(access: access, run: run)
+        let entry = APIMethod(name: service.lowercased() + "." + method.lowercased(), access: access, run: run)
         services[service.lowercased(), default: [:]][method.lowercased()] = entry
         documented[service + "." + method] = (service, method, entry)
     }
 
     /// Resolves `service.method` (names compared lowercased, errors echo them as sent).
-    func lookup(_ name: String) throws(APIError) -> (service: String, method: String, APIMethod) {
+    func lookup(_ name: String) throws(APIError) -> (service: String, method: String, entry: APIMethod) {
         if let entry = documented[name] { return entry }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         let service = parts[0], method = parts.count > 1 ? parts[1] : ""

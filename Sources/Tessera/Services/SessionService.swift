@@ -98,15 +98,23 @@ public struct SessionService: Sendable {
     }
 
     /// The user object of `user.login` (`userData`) and `user.checkAuthentication`.
+    /// The user's columns (`lang` and `timezone` "default" replaced by the system's), then what the
+    /// role and groups give, the caller's address and the session id. Built in one pass: it is most
+    /// of the work of `user.checkAuthentication`.
     static func userData(_ account: UserAccount, settings: Settings, ip: String, sessionid: String?) -> JSONObject {
-        var data = account.fields
-        if data["lang"] == "default" { data["lang"] = .string(settings.string("default_lang")) }
-        if data["timezone"] == "default" { data["timezone"] = .string(settings.string("default_timezone")) }
-        data["type"] = .int(account.roleType)
-        data["userip"] = .string(ip)
-        data["debug_mode"] = .int(account.debugMode)
-        data["gui_access"] = .int(account.guiAccess)
-        if let sessionid { data["sessionid"] = .string(sessionid) }
+        var data = JSONObject(minimumCapacity: account.fields.count + 5)
+        account.fields.forEachPair { key, value in
+            switch key {
+            case "lang" where value == "default": data.append(key, .string(settings.string("default_lang")))
+            case "timezone" where value == "default": data.append(key, .string(settings.string("default_timezone")))
+            default: data.append(key, value)
+            }
+        }
+        data.append("type", .int(account.roleType))
+        data.append("userip", .string(ip))
+        data.append("debug_mode", .int(account.debugMode))
+        data.append("gui_access", .int(account.guiAccess))
+        if let sessionid { data.append("sessionid", .string(sessionid)) }
         return data
     }
 

@@ -147,7 +147,7 @@ public enum Validator {
 
     static func object(_ value: JSON, _ rule: ObjectRule, path: String) throws(APIError) -> JSONObject {
         let input = try plainObject(value, path: path)
-        for key in input.keys where !rule.fields.contains(where: { $0.name == key }) {
+        if let key = input.firstKey(where: { key in !rule.fields.contains { $0.name == key } }) {
             throw .invalid(path, "unexpected parameter \"\(key)\"")
         }
         // Validation follows the rule's field order; the result keeps the caller's key order (audit
