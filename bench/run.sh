@@ -5,7 +5,8 @@
 #   bench/run.sh                 N = 1,000 and 1,000,000 tokens
 #   bench/run.sh 1000            one size only
 #
-# Environment: DURATION (default 10s), WARMUP (default 3s), THREADS (2), CONNECTIONS (16).
+# Environment: DURATION (default 10s), WARMUP (default 3s), ROUNDS (2: turns of /healthz and the row
+# within DURATION), THREADS (2), CONNECTIONS (16).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -14,6 +15,9 @@ DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
+ROUNDS=${ROUNDS:-2}
+DURATION_S=${DURATION%s}
+WARMUP_S=${WARMUP%s}
 SIZES=("${@:-1000 1000000}")
 read -r -a SIZES <<<"${SIZES[*]}"
 
@@ -31,23 +35,39 @@ rpc() { # rpc PORT BODY -> response
     curl -s -H 'Content-Type: application/json-rpc' --data-binary "$2" "http://127.0.0.1:$1/api_jsonrpc.php"
 }
 
-# load NAME URL [ENV...] -> prints "rps p50 p99" (latencies in ms)
-load() {
-    local name=$1 url=$2; shift 2
+# wrk_run FILE SECONDS URL [ENV...]: one wrk run (SCRIPT, when set, is its Lua file), output in FILE.
+wrk_run() {
+    local file=$1 seconds=$2 url=$3; shift 3
     local script=()
     [ -n "$SCRIPT" ] && script=(-s "$SCRIPT")
-    env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${script[@]}" "$url" >/dev/null 2>&1 || true
-    env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${script[@]}" "$url" >"$WORK/$name.txt" 2>&1
-    python3 - "$WORK/$name.txt" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
+    env "$@" wrk -t"$THREADS" -c"$CONNECTIONS" -d"${seconds}s" --latency "${script[@]}" "$url" >"$file" 2>&1 || true
+}
+
+# summary FILE... -> "rps p50 p99" over runs of equal length: mean rate, median p50, highest p99 (ms).
+summary() {
+    python3 - "$@" <<'PY'
+import re, statistics, sys
 def ms(v, unit):
     return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-lat = dict((p, ms(v, u)) for p, v, u in re.findall(r"\s(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)", text))
-errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-print(f"{rps:.0f} {lat.get('50', 0):.2f} {lat.get('99', 0):.2f}{' non2xx=' + errors.group(1) if errors else ''}")
+rates, p50s, p99s, errors = [], [], [], 0
+for name in sys.argv[1:]:
+    text = open(name).read()
+    rates.append(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)))
+    lat = dict((p, ms(v, u)) for p, v, u in re.findall(r"\s(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)", text))
+    p50s.append(lat.get("50", 0))
+    p99s.append(lat.get("99", 0))
+    found = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errors += int(found.group(1)) if found else 0
+print(f"{statistics.mean(rates):.0f} {statistics.median(p50s):.2f} {max(p99s):.2f}{f' non2xx={errors}' if errors else ''}")
 PY
+}
+
+# load NAME URL [ENV...] -> "rps p50 p99" of one run of DURATION after a WARMUP.
+load() {
+    local name=$1; shift
+    wrk_run /dev/null "$WARMUP_S" "$@"
+    wrk_run "$WORK/$name.txt" "$DURATION_S" "$@"
+    summary "$WORK/$name.txt"
 }
 
 for N in "${SIZES[@]}"; do
@@ -70,30 +90,47 @@ for N in "${SIZES[@]}"; do
     GET='{"jsonrpc":"2.0","method":"token.get","params":{"output":["tokenid"],"limit":1},"id":1}'
     GET_AUTH='{"jsonrpc":"2.0","method":"token.get","params":{"output":["tokenid"],"limit":1},"auth":"'"$TOKEN"'","id":1}'
 
-    declare -A R
-    SCRIPT=""
-    R[healthz]=$(load healthz "http://127.0.0.1:$PORT/healthz")
-    SCRIPT=bench/rpc.lua
-    R[apiinfo]=$(load apiinfo "$URL" BODY='{"jsonrpc":"2.0","method":"apiinfo.version","params":{},"id":1}')
-    R[checkauth]=$(load checkauth "$URL" BODY='{"jsonrpc":"2.0","method":"user.checkAuthentication","params":{"token":"'"$TOKEN"'"},"id":1}')
-    R[get_bearer]=$(load get_bearer "$URL" BODY="$GET" BEARER="$TOKEN")
-    R[get_auth]=$(load get_auth "$URL" BODY="$GET_AUTH")
-    R[unknown]=$(load unknown "$URL" BODY="$GET" BEARER="$UNKNOWN")
-    # The others' throughput while failing calls run beside them.
-    env BODY="$GET" BEARER="$UNKNOWN" wrk -t1 -c8 -d"$DURATION" -s bench/rpc.lua "$URL" >"$WORK/unknown-beside.txt" 2>&1 &
+    # The share of a row is taken of /healthz measured in turns with it: ROUNDS rounds of /healthz
+    # then the row, DURATION/ROUNDS each. The speed of this (shared, virtual) machine drifts by up to
+    # ±20 % within minutes: a ceiling measured once at the start would mostly measure the drift.
+    declare -A R C
+    row() { # row NAME SCRIPT URL [ENV...]
+        local name=$1 script=$2 round
+        shift 2
+        local seconds=$((DURATION_S / ROUNDS))
+        SCRIPT="" wrk_run /dev/null "$WARMUP_S" "http://127.0.0.1:$PORT/healthz"
+        SCRIPT=$script wrk_run /dev/null "$WARMUP_S" "$@"
+        for round in $(seq 1 "$ROUNDS"); do
+            SCRIPT="" wrk_run "$WORK/$name-ceiling-$round.txt" "$seconds" "http://127.0.0.1:$PORT/healthz"
+            SCRIPT=$script wrk_run "$WORK/$name-$round.txt" "$seconds" "$@"
+        done
+        C[$name]=$(summary "$WORK/$name"-ceiling-*.txt | cut -d' ' -f1)
+        R[$name]=$(summary $(seq -f "$WORK/$name-%g.txt" 1 "$ROUNDS"))
+    }
+    row apiinfo bench/rpc.lua "$URL" BODY='{"jsonrpc":"2.0","method":"apiinfo.version","params":{},"id":1}'
+    row checkauth bench/rpc.lua "$URL" BODY='{"jsonrpc":"2.0","method":"user.checkAuthentication","params":{"token":"'"$TOKEN"'"},"id":1}'
+    row get_bearer bench/rpc.lua "$URL" BODY="$GET" BEARER="$TOKEN"
+    row get_auth bench/rpc.lua "$URL" BODY="$GET_AUTH"
+    row unknown bench/rpc.lua "$URL" BODY="$GET" BEARER="$UNKNOWN"
+    # The others' throughput while failing calls run beside them, against get_bearer alone.
+    env BODY="$GET" BEARER="$UNKNOWN" wrk -t1 -c8 -d"$((WARMUP_S + DURATION_S + 2))s" -s bench/rpc.lua "$URL" >"$WORK/unknown-beside.txt" 2>&1 &
     BESIDE=$!
+    sleep 1
+    SCRIPT=bench/rpc.lua
     R[get_beside_failures]=$(load get_beside "$URL" BODY="$GET" BEARER="$TOKEN")
     wait $BESIDE || true
-    SCRIPT=bench/mixed.lua
-    R[mixed]=$(load mixed "$URL" TOKEN="$TOKEN" SPARE="$SPARE")
+    row mixed bench/mixed.lua "$URL" TOKEN="$TOKEN" SPARE="$SPARE"
     RSS=$(awk '/VmHWM/ {print $2/1024 " MB"}' "/proc/$SERVER/status")
 
-    ceiling=$(echo "${R[healthz]}" | cut -d' ' -f1)
-    printf '%-28s %10s %9s %9s %8s\n' "path" "req/s" "p50 ms" "p99 ms" "ceiling"
-    for key in healthz apiinfo checkauth get_bearer get_auth unknown get_beside_failures mixed; do
+    printf '%-22s %9s %8s %8s %9s %6s\n' "path" "req/s" "p50 ms" "p99 ms" "ceiling" "share"
+    for key in apiinfo checkauth get_bearer get_auth unknown mixed; do
         read -r rps p50 p99 rest <<<"${R[$key]}"
-        printf '%-28s %10s %9s %9s %7.0f%% %s\n' "$key" "$rps" "$p50" "$p99" "$(python3 -c "print(100*$rps/$ceiling)")" "${rest:-}"
+        printf '%-22s %9s %8s %8s %9s %5.0f%% %s\n' "$key" "$rps" "$p50" "$p99" "${C[$key]}" \
+            "$(python3 -c "print(100*$rps/${C[$key]})")" "${rest:-}"
     done
+    read -r rps p50 p99 rest <<<"${R[get_beside_failures]}"
+    printf '%-22s %9s %8s %8s %9s %5.0f%% %s\n' "get_beside_failures" "$rps" "$p50" "$p99" "alone" \
+        "$(python3 -c "print(100*$rps/${R[get_bearer]%% *})")" "${rest:-}"
     echo "peak RSS: $RSS"
     # Server time of the admin list page and a name search (reported by curl, one warm request each).
     COOKIE=$WORK/cookies

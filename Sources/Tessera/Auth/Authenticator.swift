@@ -43,7 +43,7 @@ public struct Authenticator: Sendable {
             entry = try await load(digest: digest, now: now)
         }
         lastAccess.note(tokenid: Int64(entry.tokenid)!, at: now)
-        telemetry.authenticated("token")
+        telemetry.authenticated(.token)
         return entry
     }
 
@@ -117,7 +117,7 @@ public struct Authenticator: Sendable {
                 try await db.raw("UPDATE sessions SET lastaccess = \(bind: now) WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))").run()
             }
         }
-        telemetry.authenticated("session")
+        telemetry.authenticated(.session)
         return account
     }
 

@@ -8,20 +8,20 @@ import Prometheus
 /// on the request path are a dictionary lookup and an atomic add.
 public final class Telemetry: Sendable {
     /// Why a token or session did not authenticate (`tessera_authentications_total{reason}`).
-    enum Refusal: String {
+    enum Refusal: String, CaseIterable {
         case unknown, disabled, expired, ownerDisabled = "owner_disabled", session
+    }
+
+    /// What a call authenticated with (`tessera_authentications_total{result="ok",reason}`).
+    enum Authentication: String, CaseIterable {
+        case token, session
     }
 
     private let registry = PrometheusCollectorRegistry()
     private let factory: PrometheusMetricsFactory
-    /// A metric's name and label values (at most two labels here), hashed without building a string.
-    private struct Key: Hashable {
-        let label: String
-        let first: String
-        let second: String
-    }
-
-    private let counters = NIOLockedValueBox<[Key: CoreMetrics.Counter]>([:])
+    /// The authentication counters, made up front: the request path only reads them.
+    private let authenticatedCounters: [Authentication: CoreMetrics.Counter]
+    private let refusedCounters: [Refusal: CoreMetrics.Counter]
     /// The metrics of each method's calls, found with one lock and one lookup per call.
     private struct CallMetrics {
         let duration: CoreMetrics.Timer
@@ -42,6 +42,13 @@ public final class Telemetry: Sendable {
             .seconds(5),
         ]
         self.factory = factory
+        let label = "tessera_authentications_total"
+        authenticatedCounters = Dictionary(uniqueKeysWithValues: Authentication.allCases.map { kind in
+            (kind, CoreMetrics.Counter(label: label, dimensions: [("result", "ok"), ("reason", kind.rawValue)], factory: factory))
+        })
+        refusedCounters = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { reason in
+            (reason, CoreMetrics.Counter(label: label, dimensions: [("result", "refused"), ("reason", reason.rawValue)], factory: factory))
+        })
         cacheHits = CoreMetrics.Counter(label: "tessera_token_cache_hits_total", factory: factory)
         cacheMisses = CoreMetrics.Counter(label: "tessera_token_cache_misses_total", factory: factory)
         lastAccessPending = registry.makeGauge(name: "tessera_lastaccess_pending", help: "lastaccess values not yet written")
@@ -64,13 +71,9 @@ public final class Telemetry: Sendable {
         timer.recordNanoseconds(duration.nanoseconds)
     }
 
-    func authenticated(_ kind: String) {
-        counter("tessera_authentications_total", [("result", "ok"), ("reason", kind)]).increment()
-    }
+    func authenticated(_ kind: Authentication) { authenticatedCounters[kind]?.increment() }
 
-    func refused(_ reason: Refusal) {
-        counter("tessera_authentications_total", [("result", "refused"), ("reason", reason.rawValue)]).increment()
-    }
+    func refused(_ reason: Refusal) { refusedCounters[reason]?.increment() }
 
     func cacheLookup(hit: Bool) { (hit ? cacheHits : cacheMisses).increment() }
 
@@ -79,17 +82,6 @@ public final class Telemetry: Sendable {
         lastAccessPending.set(Double(pending))
         connectionsInUse.set(Double(inUse))
         return registry.emitToString()
-    }
-
-    /// The counter of `label` and `dimensions` made before, or a new one kept for next time.
-    private func counter(_ label: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        let key = Key(label: label, first: dimensions.first?.1 ?? "", second: dimensions.count > 1 ? dimensions[1].1 : "")
-        return counters.withLockedValue { counters in
-            if let counter = counters[key] { return counter }
-            let counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
-            counters[key] = counter
-            return counter
-        }
     }
 }
 

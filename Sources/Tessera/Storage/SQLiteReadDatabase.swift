@@ -46,7 +46,7 @@ struct SQLiteReadRow: SQLRow {
         // The types the repositories read, without the Decoder machinery (most of a row's cost otherwise).
         switch data {
         case .integer(let n):
-            if let value = n as? D { return value }
+            if let value = Int64(n) as? D ?? n as? D { return value }
         case .text(let text):
             if let value = text as? D { return value }
         case .null:
