@@ -134,18 +134,20 @@ public struct SessionService: Sendable {
         return .bool(true)
     }
 
+    static let tokenCheckRule = ObjectRule([.required("token", .string())])
+    static let sessionCheckRule = ObjectRule([.required("sessionid", .string()), .optional("extend", .boolean)])
+
     /// `user.checkAuthentication`: exactly one of `sessionid` (with optional `extend`) or `token`.
     public func checkAuthentication(_ params: JSON, ip: String) async throws -> JSON {
         let object = try Validator.plainObject(params, path: "/")
         guard object.has("sessionid") != object.has("token") else { throw APIError.params("Session ID or token is expected.") }
         let settings = try await defaults()
         if object.has("token") {
-            let validated = try Validator.object(params, ObjectRule([.required("token", .string())]), path: "/")
+            let validated = try Validator.object(params, Self.tokenCheckRule, path: "/")
             let (_, account) = try await failures.counting(ip) { try await authenticator.tokenAccount(validated["token"]!.stringValue!) }
             return .object(Self.userData(account, settings: settings, ip: ip, sessionid: nil))
         }
-        let validated = try Validator.object(
-            params, ObjectRule([.required("sessionid", .string()), .optional("extend", .boolean)]), path: "/")
+        let validated = try Validator.object(params, Self.sessionCheckRule, path: "/")
         let sessionid = validated["sessionid"]!.stringValue!
         let account = try await failures.counting(ip) {
             try await authenticator.authenticateSession(sessionid, extend: validated["extend"] != .bool(false))
