@@ -6,7 +6,8 @@
 #   bench/run.sh 1000            one size only
 #
 # Environment: DURATION (default 10s), WARMUP (default 3s), ROUNDS (2: turns of /healthz and the row
-# within DURATION), THREADS (2), CONNECTIONS (16).
+# within DURATION), BESIDE_ROUNDS (6 turns of 2 s for the failing calls beside), THREADS (2),
+# CONNECTIONS (16).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -16,6 +17,7 @@ WARMUP=${WARMUP:-3s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
 ROUNDS=${ROUNDS:-2}
+BESIDE_ROUNDS=${BESIDE_ROUNDS:-6}
 DURATION_S=${DURATION%s}
 WARMUP_S=${WARMUP%s}
 SIZES=("${@:-1000 1000000}")
@@ -113,13 +115,14 @@ for N in "${SIZES[@]}"; do
     row get_auth bench/rpc.lua "$URL" BODY="$GET_AUTH"
     row unknown bench/rpc.lua "$URL" BODY="$GET" BEARER="$UNKNOWN"
     # The others' throughput while failing calls run beside them, in turns with get_bearer alone
-    # (ROUNDS rounds of: alone DURATION/ROUNDS, then the same with another wrk, 1 thread and 8
-    # connections, sending unknown tokens from a second before to a second after).
+    # (BESIDE_ROUNDS rounds of: alone 2 s, then the same with another wrk, 1 thread and 8
+    # connections, sending unknown tokens from a second before to a second after). Short turns: the
+    # difference sought (≤ 10 %) is smaller than the machine's drift between two 5 s windows.
     beside() {
-        local seconds=$((DURATION_S / ROUNDS)) round failing
+        local seconds=2 round failing
         SCRIPT=bench/rpc.lua
         wrk_run /dev/null "$WARMUP_S" "$URL" BODY="$GET" BEARER="$TOKEN"
-        for round in $(seq 1 "$ROUNDS"); do
+        for round in $(seq 1 "$BESIDE_ROUNDS"); do
             wrk_run "$WORK/alone-$round.txt" "$seconds" "$URL" BODY="$GET" BEARER="$TOKEN"
             env BODY="$GET" BEARER="$UNKNOWN" wrk -t1 -c8 -d"$((seconds + 2))s" -s bench/rpc.lua "$URL" >/dev/null 2>&1 &
             failing=$!
@@ -127,8 +130,8 @@ for N in "${SIZES[@]}"; do
             wrk_run "$WORK/beside-$round.txt" "$seconds" "$URL" BODY="$GET" BEARER="$TOKEN"
             wait "$failing" || true
         done
-        C[get_beside_failures]=$(summary $(seq -f "$WORK/alone-%g.txt" 1 "$ROUNDS") | cut -d' ' -f1)
-        R[get_beside_failures]=$(summary $(seq -f "$WORK/beside-%g.txt" 1 "$ROUNDS"))
+        C[get_beside_failures]=$(summary $(seq -f "$WORK/alone-%g.txt" 1 "$BESIDE_ROUNDS") | cut -d' ' -f1)
+        R[get_beside_failures]=$(summary $(seq -f "$WORK/beside-%g.txt" 1 "$BESIDE_ROUNDS"))
     }
     beside
     row mixed bench/mixed.lua "$URL" TOKEN="$TOKEN" SPARE="$SPARE"
