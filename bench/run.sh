@@ -6,7 +6,7 @@
 #   bench/run.sh 1000            one size only
 #
 # Environment: DURATION (default 10s), WARMUP (default 3s), ROUNDS (2: turns of /healthz and the row
-# within DURATION), BESIDE_ROUNDS (6 turns of 2 s for the failing calls beside), THREADS (2),
+# within DURATION), BESIDE_ROUNDS (12 turns of 2 s for the failing calls beside), THREADS (2),
 # CONNECTIONS (16).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,7 +17,7 @@ WARMUP=${WARMUP:-3s}
 THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-16}
 ROUNDS=${ROUNDS:-2}
-BESIDE_ROUNDS=${BESIDE_ROUNDS:-6}
+BESIDE_ROUNDS=${BESIDE_ROUNDS:-12}
 DURATION_S=${DURATION%s}
 WARMUP_S=${WARMUP%s}
 SIZES=("${@:-1000 1000000}")
