@@ -50,6 +50,7 @@ struct TokenDigest: Hashable, Sendable {
         }
     }
 
-    /// The stored form (`Secrets.tokenHash`): the words hold the digest's bytes in their order.
+    /// The stored form (`Secrets.tokenHash`): the eight words lie in memory in declaration order and
+    /// hold the digest's bytes as loaded (`TokenAPITests` checks the result against a known SHA-512).
     var hex: String { withUnsafeBytes(of: self) { Secrets.hex($0) } }
 }
