@@ -51,13 +51,8 @@ final class SQLiteReadPin: Sendable {
         }
     }
 
-    /// Lets go for good (the database is being closed).
-    func close() {
-        state.withLockedValue { state in
-            state.writing = true
-            Self.release(&state)
-        }
-    }
+    /// Lets go for good (the database is being closed): a write that never ends.
+    func close() { beginWrite() }
 
     /// A deferred transaction starts reading, and takes its read slot, at its first SELECT. A pin
     /// that cannot be taken (the file is unreadable for a moment) is simply not held: reads go on

@@ -57,7 +57,8 @@ struct Conditions: Sendable {
 
 extension SQLQueryString {
     /// `column IN (…)` over ids or values; an empty list matches nothing. `column` is a name from
-    /// the code (or a key already checked against a `Table`), never caller input.
+    /// the code (or a key already checked against a `Table`), never caller input, and may be
+    /// qualified (`u.userid`): written as is, not quoted like `\(name:)`.
     static func among(_ column: String, _ values: [any Encodable & Sendable]) -> SQLQueryString {
         values.isEmpty ? Conditions.never : "\(unsafeRaw: column) IN (\(binds: values))"
     }
@@ -66,9 +67,7 @@ extension SQLQueryString {
     static func combine(_ parts: [SQLQueryString], with op: String) -> SQLQueryString {
         parts.count == 1 ? parts[0] : parts.map { "(" + $0 + ")" }.joined(separator: " \(op) ")
     }
-}
 
-extension SQLQueryString {
     /// A table or column name from the code (or a key already checked against a `Table`), quoted.
     /// Such names never hold a quote, so SQLKit's escaping pass (`\(ident:)`), the costliest part of
     /// serialising a `get` query, is skipped.
