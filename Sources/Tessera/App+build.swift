@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
-import ServiceLifecycle
 import Logging
+import ServiceLifecycle
 
 /// Settings of `tessera serve`, whatever their source (flags, environment, config file).
 public struct ServerConfig: Sendable {
@@ -46,7 +46,10 @@ public enum SchemaUse: Sendable {
 /// Opens the configured database, migrating it or checking its schema as `schema` says. A database
 /// that cannot be reached is tried again for `patience` (it may be starting), then given up.
 public func openDatabase(
-    _ config: ServerConfig, schema: SchemaUse = .migrate, patience: Duration = .seconds(30), logger: Logger
+    _ config: ServerConfig,
+    schema: SchemaUse = .migrate,
+    patience: Duration = .seconds(30),
+    logger: Logger
 ) async throws -> any Database {
     let database: any Database
     if let url = config.databaseURL {
@@ -60,8 +63,11 @@ public func openDatabase(
     }
     do {
         // The PostgreSQL pool retries a failing connection forever: give up on start-up instead of hanging.
-        try await withDeadline(patience, failure: ConfigurationError(
-            "cannot reach the database within \(patience.components.seconds) s: check the --database URL, that PostgreSQL runs and that it accepts this user")
+        try await withDeadline(
+            patience,
+            failure: ConfigurationError(
+                "cannot reach the database within \(patience.components.seconds) s: check the --database URL, that PostgreSQL runs and that it accepts this user"
+            )
         ) {
             // A database that is still starting (or briefly away) is waited for, up to the deadline.
             while true {
@@ -103,8 +109,13 @@ public func buildApplication(_ config: ServerConfig, services: Services, web: We
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: TunnelRefusal())
         OperationsRoutes(services: services).addRoutes(to: router)
-        extra.append(Application(
-            router: router, configuration: .init(address: .hostname(config.host, port: port), serverName: "Tessera"), logger: logger))
+        extra.append(
+            Application(
+                router: router,
+                configuration: .init(address: .hostname(config.host, port: port), serverName: "Tessera"),
+                logger: logger
+            )
+        )
     }
     let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(Int64(config.idleTimeout))))
     let server: HTTPServerBuilder
@@ -118,7 +129,8 @@ public func buildApplication(_ config: ServerConfig, services: Services, web: We
         server: server,
         configuration: .init(address: .hostname(config.host, port: config.port), serverName: "Tessera"),
         services: extra,
-        logger: logger)
+        logger: logger
+    )
 }
 
 /// Runs `body`, or throws `failure` when it has not finished after `limit` (it is then cancelled).

@@ -8,7 +8,10 @@ struct OperatorOptions: ParsableArguments {
     @Option(
         name: .customLong("as"),
         help: ArgumentHelp(
-            "Act as this user: its role's permissions apply and audit records name it (default: userid 1, Admin).", valueName: "username"))
+            "Act as this user: its role's permissions apply and audit records name it (default: userid 1, Admin).",
+            valueName: "username"
+        )
+    )
     var username: String?
 }
 
@@ -18,9 +21,9 @@ enum CommandSession {
     static let auditIP = "127.0.0.1"
 
     /// Opens the database (it must exist at this build's schema version: nothing is created or
-    /// upgraded), starts the services, runs `body` with the API as the acting user, then shuts the
+    /// upgraded), starts the services, runs `body` with them and the acting user, then shuts the
     /// services down and closes the database whatever happened.
-    static func run<T>(_ options: OperatorOptions, _ body: (LocalCaller) async throws -> T) async throws -> T {
+    static func run<T>(_ options: OperatorOptions, _ body: (Services, CallContext) async throws -> T) async throws -> T {
         try await CommandFailure.reporting {
             let settings = try await options.storage.settings()
             let logger = Logger.commandLine
@@ -28,13 +31,20 @@ enum CommandSession {
             let services = Services(database: database, logger: logger)
             let result: Result<T, any Error>
             do {
-                result = .success(try await body(try await LocalCaller(services: services, username: options.username, ip: auditIP)))
+                result = .success(try await body(services, try await services.localCaller(as: options.username, ip: auditIP)))
             } catch {
                 result = .failure(error)
             }
             await services.shutdown()
             await database.close()
             return try result.get()
+        }
+    }
+
+    /// `run` for the commands that still go through the API's method table by name (`tessera user …`).
+    static func run<T>(_ options: OperatorOptions, _ body: (LocalCaller) async throws -> T) async throws -> T {
+        try await run(options) { services, _ in
+            try await body(try await LocalCaller(services: services, username: options.username, ip: auditIP))
         }
     }
 }

@@ -7,7 +7,10 @@ import Tessera
 /// `tessera db`: database maintenance.
 struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "db", abstract: "Database maintenance.", subcommands: [DatabaseCopyCommand.self])
+        commandName: "db",
+        abstract: "Database maintenance.",
+        subcommands: [DatabaseCopyCommand.self]
+    )
 }
 
 /// `tessera db copy --from <sqlite file> --to postgres://…`: moves an installation from the embedded
@@ -20,7 +23,8 @@ struct DatabaseCopyCommand: AsyncParsableCommand {
             The target gets Tessera's schema and exactly the source's rows, in one transaction: on any error it \
             is left as it was. A target that already has users or API tokens is refused unless --force is given. \
             Stop the servers using either database first. The source file is opened read-only.
-            """)
+            """
+    )
 
     @Option(help: ArgumentHelp("The SQLite file to copy from (e.g. ./data/tessera.sqlite).", valueName: "file")) var from: String
     @Option(help: ArgumentHelp("The target: a postgres://user:password@host:port/database URL.", valueName: "url")) var to: String

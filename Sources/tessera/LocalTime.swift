@@ -11,7 +11,10 @@ enum LocalTime {
 
     /// A unix time as local date and time.
     static func text(_ unixTime: Int64) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(unixTime)))
+        let parts = calendar.dateComponents(
+            [.year, .month, .day, .hour, .minute, .second],
+            from: Date(timeIntervalSince1970: TimeInterval(unixTime))
+        )
         return String(format: "%04d-%02d-%02d %02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
     }
 
@@ -30,8 +33,13 @@ enum LocalTime {
             calendar.timeZone = TimeZone(secondsFromGMT: offset(String(zone)))!
         }
         let wanted = DateComponents(
-            year: Int(match.output.1)!, month: Int(match.output.2)!, day: Int(match.output.3)!,
-            hour: match.output.4.map { Int($0)! } ?? 0, minute: match.output.5.map { Int($0)! } ?? 0, second: match.output.6.map { Int($0)! } ?? 0)
+            year: Int(match.output.1)!,
+            month: Int(match.output.2)!,
+            day: Int(match.output.3)!,
+            hour: match.output.4.map { Int($0)! } ?? 0,
+            minute: match.output.5.map { Int($0)! } ?? 0,
+            second: match.output.6.map { Int($0)! } ?? 0
+        )
         // Rejects what the calendar would roll over (2025-02-30, 24:00).
         func fields(_ parts: DateComponents) -> [Int?] { [parts.year, parts.month, parts.day, parts.hour, parts.minute, parts.second] }
         guard let date = calendar.date(from: wanted),
@@ -46,7 +54,8 @@ enum LocalTime {
     private static func offset(_ zone: String) -> Int {
         guard zone != "Z" else { return 0 }
         let digits = zone.dropFirst().filter(\.isNumber)
-        let hours = Int(digits.prefix(2))!, minutes = Int(digits.dropFirst(2)) ?? 0
+        let hours = Int(digits.prefix(2))!
+        let minutes = Int(digits.dropFirst(2)) ?? 0
         return (zone.first == "-" ? -1 : 1) * (hours * 3600 + minutes * 60)
     }
 }

@@ -7,7 +7,9 @@ import Tessera
 /// one extra token (named `<prefix>-probe`) that load tests can authenticate with.
 struct SeedTokens: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "seed-tokens", abstract: "Create many API tokens quickly (for benchmarks) and print one usable token value.")
+        commandName: "seed-tokens",
+        abstract: "Create many API tokens quickly (for benchmarks) and print one usable token value."
+    )
 
     @Option(help: "How many tokens to create.") var count: Int
     @OptionGroup var storage: DatabaseOptions

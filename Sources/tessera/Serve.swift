@@ -16,13 +16,21 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
     @Option(help: "TCP port (default 8080).") var port: Int?
     @OptionGroup var storage: DatabaseOptions
-    @Option(name: .customLong("api-version"), help: "Version reported by apiinfo.version (default 7.0.0; e.g. 6.0.14 for older clients).") var apiVersion: String?
+    @Option(name: .customLong("api-version"), help: "Version reported by apiinfo.version (default 7.0.0; e.g. 6.0.14 for older clients).")
+    var apiVersion: String?
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
     @Option(name: .customLong("log-format"), help: "plain or json (one JSON object per line) (default plain).") var logFormat: String?
-    @Option(name: .customLong("auth-failure-limit"), help: "Failed authentications per client address and minute before it is refused for the rest of the minute; 0 turns the limit off (default 300).") var authFailureLimit: Int?
+    @Option(
+        name: .customLong("auth-failure-limit"),
+        help:
+            "Failed authentications per client address and minute before it is refused for the rest of the minute; 0 turns the limit off (default 300)."
+    ) var authFailureLimit: Int?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS directly (with --tls-key).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
-    @Option(name: .customLong("trusted-proxy"), help: "Address of a reverse proxy whose X-Forwarded-For / X-Forwarded-Proto are believed (repeatable, or comma-separated).") var trustedProxy: [String] = []
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "Address of a reverse proxy whose X-Forwarded-For / X-Forwarded-Proto are believed (repeatable, or comma-separated)."
+    ) var trustedProxy: [String] = []
     @Option(name: .customLong("metrics-port"), help: "Also serve /metrics, /healthz and /readyz on this port.") var metricsPort: Int?
     @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle or stalled connection is closed (default 30).") var idleTimeout: Int?
     @OptionGroup var admin: AdminPasswordOption
@@ -34,7 +42,9 @@ struct Serve: AsyncParsableCommand {
         let database = try await openDatabase(settings, logger: logger)
         let services = Services(database: database, apiVersion: settings.apiVersion, authFailureLimit: settings.authFailureLimit, logger: logger)
         let app = try buildApplication(settings, services: services, web: try await WebUI.load(), logger: logger)
-        logger.notice("Tessera listening on \(settings.tlsCertificate == nil ? "http" : "https")://\(settings.host):\(settings.port) (\(database.engine.rawValue))")
+        logger.notice(
+            "Tessera listening on \(settings.tlsCertificate == nil ? "http" : "https")://\(settings.host):\(settings.port) (\(database.engine.rawValue))"
+        )
         do {
             try await app.runService()
         } catch {
@@ -78,11 +88,18 @@ struct Serve: AsyncParsableCommand {
         }
         settings.logFormat = parsedFormat
         settings.authFailureLimit = try Self.integer(
-            reader, "tessera.auth.failure.limit", "auth failure limit", default: settings.authFailureLimit, range: 0...1_000_000_000)
+            reader,
+            "tessera.auth.failure.limit",
+            "auth failure limit",
+            default: settings.authFailureLimit,
+            range: 0...1_000_000_000
+        )
         settings.idleTimeout = try Self.integer(reader, "tessera.idle.timeout", "idle timeout", default: settings.idleTimeout, range: 1...86_400)
         if reader.string(forKey: "tessera.metrics.port") != nil || reader.int(forKey: "tessera.metrics.port") != nil {
             settings.metricsPort = try Self.integer(reader, "tessera.metrics.port", "metrics port", default: 0, range: 1...65535)
-            guard settings.metricsPort != settings.port else { throw ValidationError("the metrics port must differ from the port (\(settings.port))") }
+            guard settings.metricsPort != settings.port else {
+                throw ValidationError("the metrics port must differ from the port (\(settings.port))")
+            }
         }
         settings.tlsCertificate = reader.string(forKey: "tessera.tls.cert").flatMap { $0.isEmpty ? nil : $0 }
         settings.tlsKey = reader.string(forKey: "tessera.tls.key").flatMap { $0.isEmpty ? nil : $0 }

@@ -9,5 +9,6 @@ struct TesseraCommand: AsyncParsableCommand {
         subcommands: [
             Serve.self, MigrateCommand.self, UserCommand.self, TokenCommand.self, BackupCommand.self, DatabaseCommand.self, SeedTokens.self,
         ],
-        defaultSubcommand: Serve.self)
+        defaultSubcommand: Serve.self
+    )
 }

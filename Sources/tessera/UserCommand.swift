@@ -4,18 +4,22 @@ import Tessera
 /// `tessera user`: users, through `user.*` of the API (same rules, messages and audit records).
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Create and list users, set their passwords, disable and enable them.",
-        subcommands: [UserCreate.self, UserList.self, UserPasswd.self, UserDisable.self, UserEnable.self])
+        commandName: "user",
+        abstract: "Create and list users, set their passwords, disable and enable them.",
+        subcommands: [UserCreate.self, UserList.self, UserPasswd.self, UserDisable.self, UserEnable.self]
+    )
 }
 
 /// `tessera user create`: `user.create`.
 struct UserCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Create a user.",
+        commandName: "create",
+        abstract: "Create a user.",
         discussion: """
             The password comes from --password, from one line of standard input with --password-stdin, or else from a \
             prompt on the terminal (typed twice, not shown). The password policy of the API applies.
-            """)
+            """
+    )
 
     @OptionGroup var options: OperatorOptions
     @Option(help: "The login name.") var username: String
@@ -24,7 +28,8 @@ struct UserCreate: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The user role, by id or name.", valueName: "role")) var role = "User role"
     @Option(
         name: .customLong("group"),
-        help: ArgumentHelp("A user group, by id or name (e.g. \"Zabbix administrators\"); repeat for several, at least one.", valueName: "group"))
+        help: ArgumentHelp("A user group, by id or name (e.g. \"Zabbix administrators\"); repeat for several, at least one.", valueName: "group")
+    )
     var groups: [String]
     @Option(help: "First name.") var name: String?
     @Option(help: "Last name.") var surname: String?
@@ -52,8 +57,10 @@ struct UserCreate: AsyncParsableCommand {
 /// `tessera user list`: `user.get` with each user's role and status.
 struct UserList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List the users the acting user can see.",
-        discussion: "--json prints what user.get returns for these fields, with role, usrgrps and the group flags (users_status 1: disabled).")
+        commandName: "list",
+        abstract: "List the users the acting user can see.",
+        discussion: "--json prints what user.get returns for these fields, with role, usrgrps and the group flags (users_status 1: disabled)."
+    )
 
     @OptionGroup var options: OperatorOptions
     @Flag(help: "Print JSON for scripts instead of a table.") var json = false
@@ -65,7 +72,8 @@ struct UserList: AsyncParsableCommand {
                 [
                     "output": ["userid", "username", "name", "surname", "roleid"], "selectRole": ["name"], "selectUsrgrps": ["usrgrpid", "name"],
                     "getAccess": true, "sortfield": "userid",
-                ])
+                ]
+            )
         }
         if json {
             print(users.encoded())
@@ -75,8 +83,13 @@ struct UserList: AsyncParsableCommand {
         for user in users.arrayValue ?? [] {
             func field(_ key: String) -> String { user[key]?.stringValue ?? "" }
             table.add(
-                field("userid"), field("username"), field("name"), field("surname"), user["role"]?["name"]?.stringValue ?? "",
-                field("users_status") == "1" ? "disabled" : "enabled")
+                field("userid"),
+                field("username"),
+                field("name"),
+                field("surname"),
+                user["role"]?["name"]?.stringValue ?? "",
+                field("users_status") == "1" ? "disabled" : "enabled"
+            )
         }
         print(table.rendered())
     }
@@ -85,8 +98,10 @@ struct UserList: AsyncParsableCommand {
 /// `tessera user passwd`: `user.update` with a new password.
 struct UserPasswd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "passwd", abstract: "Set a user's password.",
-        discussion: "The new password comes from one line of standard input with --password-stdin, or else from a prompt on the terminal.")
+        commandName: "passwd",
+        abstract: "Set a user's password.",
+        discussion: "The new password comes from one line of standard input with --password-stdin, or else from a prompt on the terminal."
+    )
 
     @OptionGroup var options: OperatorOptions
     @Argument(help: "The user's login name.") var username: String
@@ -111,8 +126,10 @@ struct UserPasswd: AsyncParsableCommand {
 /// their next use and its API tokens stop working.
 struct UserDisable: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "disable", abstract: "Disable a user (add it to the \"Disabled\" user group).",
-        discussion: "The group used is the disabled user group with the lowest id (the shipped \"Disabled\", id 9).")
+        commandName: "disable",
+        abstract: "Disable a user (add it to the \"Disabled\" user group).",
+        discussion: "The group used is the disabled user group with the lowest id (the shipped \"Disabled\", id 9)."
+    )
 
     @OptionGroup var options: OperatorOptions
     @Argument(help: "The user's login name.") var username: String
@@ -123,7 +140,9 @@ struct UserDisable: AsyncParsableCommand {
             let groups = user["usrgrps"]?.arrayValue ?? []
             if groups.contains(where: { $0["users_status"] == "1" }) { return "User \"\(username)\" is already disabled." }
             let disabled = try await api.call(
-                "usergroup.get", ["output": ["usrgrpid", "name"], "status": 1, "sortfield": "usrgrpid", "limit": 1])
+                "usergroup.get",
+                ["output": ["usrgrpid", "name"], "status": 1, "sortfield": "usrgrpid", "limit": 1]
+            )
             guard let group = disabled.arrayValue?.first else {
                 throw CommandFailure("there is no disabled user group to put \"\(username)\" in: create one with users_status 1")
             }
@@ -138,13 +157,17 @@ struct UserDisable: AsyncParsableCommand {
 /// `tessera user enable`: takes the user out of every disabled user group.
 struct UserEnable: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "enable", abstract: "Enable a user (remove it from every disabled user group).",
-        discussion: "A user that was only in disabled groups needs another group: name it with --group.")
+        commandName: "enable",
+        abstract: "Enable a user (remove it from every disabled user group).",
+        discussion: "A user that was only in disabled groups needs another group: name it with --group."
+    )
 
     @OptionGroup var options: OperatorOptions
     @Argument(help: "The user's login name.") var username: String
     @Option(
-        name: .customLong("group"), help: ArgumentHelp("Also add the user to this group, by id or name; repeat for several.", valueName: "group"))
+        name: .customLong("group"),
+        help: ArgumentHelp("Also add the user to this group, by id or name; repeat for several.", valueName: "group")
+    )
     var groups: [String] = []
 
     func run() async throws {
@@ -158,7 +181,9 @@ struct UserEnable: AsyncParsableCommand {
                 throw CommandFailure("\"\(username)\" is only in disabled user groups: name a group to put it in with --group")
             }
             _ = try await api.call(
-                "user.update", ["userid": user["userid"] ?? .null, "usrgrps": .array((kept + added).map { ["usrgrpid": .string($0)] })])
+                "user.update",
+                ["userid": user["userid"] ?? .null, "usrgrps": .array((kept + added).map { ["usrgrpid": .string($0)] })]
+            )
             return "Enabled user \"\(username)\"."
         }
         print(message)

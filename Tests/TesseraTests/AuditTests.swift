@@ -5,15 +5,18 @@ import Testing
 /// Audit records (token spec §2.8, users spec §6) and what deleting a user does to tokens (§2.9).
 @Suite("audit log and user deletion")
 struct AuditTests {
-    static let fields: JSON = ["output": ["userid", "action", "resourcetype", "resourceid", "resourcename", "recordsetid", "details"],
-                               "filter": ["resourcetype": 45], "sortfield": ["clock", "auditid"]]
+    static let fields: JSON = [
+        "output": ["userid", "action", "resourcetype", "resourceid", "resourcename", "recordsetid", "details"],
+        "filter": ["resourcetype": 45], "sortfield": ["clock", "auditid"],
+    ]
 
     @Test(arguments: Engine.available)
     func tokenRecords(_ engine: Engine) async throws {
         try await Harness.with(engine) { (h: Harness) async throws in
             let s = try await h.login()
             // One HTTP request, two calls: one record set.
-            let batch = #"[{"jsonrpc":"2.0","method":"token.create","params":{"name":"t","description":"d","status":"1","expires_at":5},"auth":"\#(s)","id":1},"#
+            let batch =
+                #"[{"jsonrpc":"2.0","method":"token.create","params":{"name":"t","description":"d","status":"1","expires_at":5},"auth":"\#(s)","id":1},"#
                 + #"{"jsonrpc":"2.0","method":"token.generate","params":["1"],"auth":"\#(s)","id":2}]"#
             let reply = try JSONParser.parse(await h.raw(batch)!)
             let value = reply.arrayValue![1]["result"]!.arrayValue![0]["token"]!.stringValue!
@@ -23,7 +26,10 @@ struct AuditTests {
             let records = try await h.result("auditlog.get", Self.fields, auth: s).arrayValue!
             #expect(records.map { $0["action"]! } == ["0", "1", "1", "2"])
             #expect(records.map { $0["resourcename"]! } == ["t", "t", "t", "t2"])
-            #expect(records[0]["details"] == #"{"token.name":["add","t"],"token.description":["add","d"],"token.status":["add","1"],"token.expires_at":["add","5"],"token.userid":["add","1"],"token.tokenid":["add","1"]}"#)
+            #expect(
+                records[0]["details"]
+                    == #"{"token.name":["add","t"],"token.description":["add","d"],"token.status":["add","1"],"token.expires_at":["add","5"],"token.userid":["add","1"],"token.tokenid":["add","1"]}"#
+            )
             #expect(records[1]["details"] == #"{"token.token":["update","******","******"]}"#)
             #expect(records[2]["details"] == #"{"token.name":["update","t2","t"],"token.status":["update","0","1"]}"#)
             #expect(records[3]["details"] == "")
@@ -40,11 +46,16 @@ struct AuditTests {
     func longUnknownUsername(_ engine: Engine) async throws {
         try await Harness.with(engine) { (h: Harness) async throws in
             let name = String(repeating: "9", count: 101)
-            #expect(try await h.call("user.login", ["username": .string(name), "password": "x"])
-                == error(-32602, "Incorrect user name or password or account is temporarily blocked."))
+            #expect(
+                try await h.call("user.login", ["username": .string(name), "password": "x"])
+                    == error(-32602, "Incorrect user name or password or account is temporarily blocked.")
+            )
             let s = try await h.login()
             let records = try await h.result(
-                "auditlog.get", ["output": ["username"], "filter": ["action": 9], "sortfield": "clock"], auth: s).arrayValue!
+                "auditlog.get",
+                ["output": ["username"], "filter": ["action": 9], "sortfield": "clock"],
+                auth: s
+            ).arrayValue!
             #expect(records.map { $0["username"] } == [.string(String(name.prefix(100)))])
         }
     }
@@ -69,14 +80,19 @@ struct AuditTests {
             _ = try await h.result("token.create", [["name": "for-admin", "userid": "1"], ["name": "own"]], auth: boss)
             let own = try await h.result("token.generate", ["2"], auth: boss).arrayValue![0]["token"]!.stringValue!
             #expect(try await h.call("user.delete", [.string(userid)], auth: s) == success(["userids": .array([.string(userid)])]))
-            #expect(try await h.result("token.get", ["output": ["name", "creator_userid"]], auth: s) == [["name": "for-admin", "creator_userid": "0"]])
+            #expect(
+                try await h.result("token.get", ["output": ["name", "creator_userid"]], auth: s) == [["name": "for-admin", "creator_userid": "0"]]
+            )
             #expect(try await h.result("token.get", ["output": ["name"], "filter": ["creator_userid": 0]], auth: s) == [["name": "for-admin"]])
             #expect(try await h.call("token.get", [:], auth: own) == error(-32602, "Not authorized."))
             #expect(try await h.call("token.get", [:], auth: boss) == error(-32602, "Session terminated, re-login, please."))
             let deleted = try await h.result("auditlog.get", ["output": ["resourcename"], "filter": ["action": 2, "resourcetype": 45]], auth: s)
             #expect(deleted == [["resourcename": "own"]])
             #expect(try await h.call("user.delete", ["1"], auth: s) == error(-32602, "User is not allowed to delete himself."))
-            #expect(try await h.call("user.delete", ["2"], auth: s) == error(-32602, #"Cannot delete Zabbix internal user "guest", try disabling that user."#))
+            #expect(
+                try await h.call("user.delete", ["2"], auth: s)
+                    == error(-32602, #"Cannot delete Zabbix internal user "guest", try disabling that user."#)
+            )
         }
     }
 
@@ -88,14 +104,20 @@ struct AuditTests {
             let o = try await h.login("other", "Str0ng-Passw0rd!")
             // Admin may lose the role while "other" keeps it; then "other" is the last one.
             _ = try await h.result("user.update", ["userid": "1", "roleid": "2"], auth: o)
-            #expect(try await h.call("user.update", ["userid": .string(other), "roleid": "2"], auth: s)
-                == error(-32500, "No permissions to referred object or it does not exist!"))
+            #expect(
+                try await h.call("user.update", ["userid": .string(other), "roleid": "2"], auth: s)
+                    == error(-32500, "No permissions to referred object or it does not exist!")
+            )
             // The last holder check comes before the check of one's own role (users spec §3.3).
             let last = error(-32602, #"At least one active user must exist with role "Super admin role"."#)
             #expect(try await h.call("user.update", ["userid": .string(other), "roleid": "1"], auth: o) == last)
             _ = try await h.result("user.update", ["userid": "1", "roleid": "3"], auth: o)
-            #expect(try await h.call("user.update", ["userid": .string(other), "roleid": "1"], auth: o) == error(-32602, "User cannot change own role."))
-            #expect(try await h.call("user.update", ["userid": .string(other), "roleid": "1"], auth: s) == success(["userids": .array([.string(other)])]))
+            #expect(
+                try await h.call("user.update", ["userid": .string(other), "roleid": "1"], auth: o) == error(-32602, "User cannot change own role.")
+            )
+            #expect(
+                try await h.call("user.update", ["userid": .string(other), "roleid": "1"], auth: s) == success(["userids": .array([.string(other)])])
+            )
             #expect(try await h.call("user.update", ["userid": "1", "roleid": "1"], auth: s) == last)
             #expect(try await h.call("user.delete", ["1"], auth: s) == error(-32602, "User is not allowed to delete himself."))
         }

@@ -82,7 +82,9 @@ struct AuthenticationTests {
             let t = try await h.token("t", auth: s)
             h.clock.advance(42)
             // The call fails validation, yet the token's use is recorded.
-            #expect(try await h.call("token.get", ["bogus": 1], auth: t.value) == error(-32602, #"Invalid parameter "/": unexpected parameter "bogus"."#))
+            #expect(
+                try await h.call("token.get", ["bogus": 1], auth: t.value) == error(-32602, #"Invalid parameter "/": unexpected parameter "bogus"."#)
+            )
             #expect(try await h.result("token.get", ["output": ["lastaccess"]], auth: s) == [["lastaccess": .string(String(h.clock.now))]])
         }
     }
@@ -93,15 +95,20 @@ struct AuthenticationTests {
             let s = try await h.login()
             #expect(try await h.call("token.get", Self.get) == error(-32602, "Not authorized."))
             #expect(try await h.call("token.get", Self.get, auth: "short") == error(-32602, "Session terminated, re-login, please."))
-            #expect(try await h.call("token.get", Self.get, auth: String(repeating: "a", count: 32)) == error(-32602, "Session terminated, re-login, please."))
+            #expect(
+                try await h.call("token.get", Self.get, auth: String(repeating: "a", count: 32))
+                    == error(-32602, "Session terminated, re-login, please.")
+            )
             #expect(try await h.call("token.get", Self.get, auth: String(repeating: "é", count: 32)) == error(-32602, "Not authorized."))
             #expect(try await h.call("token.get", Self.get, bearer: s) == success([]))
             // The auth member wins over the header.
             #expect(try await h.call("token.get", Self.get, auth: "short", bearer: s) == error(-32602, "Session terminated, re-login, please."))
             // Anonymous methods ignore the header but refuse the member.
             #expect(try await h.call("apiinfo.version", [], bearer: s) == success("7.0.0"))
-            #expect(try await h.call("user.login", ["username": "Admin", "password": "x"], auth: s)
-                == error(-32602, #"The "user.login" method must be called without the "auth" parameter."#))
+            #expect(
+                try await h.call("user.login", ["username": "Admin", "password": "x"], auth: s)
+                    == error(-32602, #"The "user.login" method must be called without the "auth" parameter."#)
+            )
         }
     }
 
@@ -121,12 +128,22 @@ struct AuthenticationTests {
             withSession["sessionid"] = .string(s)
             #expect(try await h.call("user.checkAuthentication", ["sessionid": .string(s)]) == success(.object(withSession)))
             #expect(try await h.call("user.checkAuthentication", [:]) == error(-32602, "Session ID or token is expected."))
-            #expect(try await h.call("user.checkAuthentication", ["sessionid": "a", "token": "b"]) == error(-32602, "Session ID or token is expected."))
-            #expect(try await h.call("user.checkAuthentication", ["token": "b", "extend": true]) == error(-32602, #"Invalid parameter "/": unexpected parameter "extend"."#))
+            #expect(
+                try await h.call("user.checkAuthentication", ["sessionid": "a", "token": "b"]) == error(-32602, "Session ID or token is expected.")
+            )
+            #expect(
+                try await h.call("user.checkAuthentication", ["token": "b", "extend": true])
+                    == error(-32602, #"Invalid parameter "/": unexpected parameter "extend"."#)
+            )
             #expect(try await h.call("user.checkAuthentication", ["sessionid": "abc"]) == error(-32602, "Session terminated, re-login, please."))
-            #expect(try await h.call("user.checkAuthentication", ["token": .string(String(repeating: "1", count: 64))]) == error(-32602, "Not authorized."))
-            #expect(try await h.call("user.checkAuthentication", ["token": .string(t.value)], auth: s)
-                == error(-32602, #"The "user.checkAuthentication" method must be called without the "auth" parameter."#))
+            #expect(
+                try await h.call("user.checkAuthentication", ["token": .string(String(repeating: "1", count: 64))])
+                    == error(-32602, "Not authorized.")
+            )
+            #expect(
+                try await h.call("user.checkAuthentication", ["token": .string(t.value)], auth: s)
+                    == error(-32602, #"The "user.checkAuthentication" method must be called without the "auth" parameter."#)
+            )
         }
     }
 
@@ -135,8 +152,13 @@ struct AuthenticationTests {
         try await Harness.with(engine) { (h: Harness) async throws in
             let s = try await h.login()
             let t = try await h.token("t", auth: s)
-            #expect(try await h.call("user.logout", [:], auth: t.value) == error(
-                -32602, "Cannot log out: this call is authenticated with an API token, which has no session. Disable, delete or regenerate the token to revoke it."))
+            #expect(
+                try await h.call("user.logout", [:], auth: t.value)
+                    == error(
+                        -32602,
+                        "Cannot log out: this call is authenticated with an API token, which has no session. Disable, delete or regenerate the token to revoke it."
+                    )
+            )
             #expect(try await h.call("token.get", Self.get, auth: t.value) == success([["tokenid": .string(t.id)]]))
             #expect(try await h.call("user.logout", ["x": 1], auth: s) == error(-32602, #"Invalid parameter "/": should be empty."#))
             #expect(try await h.call("user.logout", [], auth: s) == success(true))
@@ -159,7 +181,9 @@ struct AuthenticationTests {
             let data = try await h.result("user.login", ["username": "Admin", "password": .string(Harness.adminPassword), "userData": true])
             #expect(data["attempt_failed"] == "5")
             let s = data["sessionid"]!.stringValue!
-            #expect(try await h.result("user.get", ["output": ["attempt_failed"], "userids": "1"], auth: s) == [["userid": "1", "attempt_failed": "0"]])
+            #expect(
+                try await h.result("user.get", ["output": ["attempt_failed"], "userids": "1"], auth: s) == [["userid": "1", "attempt_failed": "0"]]
+            )
 
             // Idle logout after the user's autologout.
             _ = try await h.user("idle", roleid: "1", auth: s)
@@ -237,7 +261,10 @@ struct TokenCacheTests {
             _ = try await h.call("token.get", Self.get, auth: t.value)
             await h.services.shutdown()
             let stored = try await h.database.read { db in
-                try await db.raw("SELECT lastaccess FROM token WHERE tokenid = \(bind: Int64(t.id)!)").first()!.decode(column: "lastaccess", as: Int64.self)
+                try await db.raw("SELECT lastaccess FROM token WHERE tokenid = \(bind: Int64(t.id)!)").first()!.decode(
+                    column: "lastaccess",
+                    as: Int64.self
+                )
             }
             #expect(stored == h.clock.now)
         }

@@ -49,7 +49,8 @@ struct CompatibilityTests {
                     let index = Int(parts[1].scalarText!)!
                     return try JSONParser.parse(raw[index])["result"]!.arrayValue![0]["token"]!.stringValue!
                 }
-                let user = parts[1].stringValue!, password = parts[2].stringValue!
+                let user = parts[1].stringValue!
+                let password = parts[2].stringValue!
                 if let session = sessions[user] { return session }
                 let session = try await h.result("user.login", ["username": .string(user), "password": .string(password)]).stringValue!
                 sessions[user] = session

@@ -222,7 +222,9 @@ struct DatabaseCopyTests {
                 "user.create",
                 [
                     "username": "carol", "passwd": "Str0ng-Passw0rd!", "roleid": "1", "usrgrps": [["usrgrpid": "7"]],
-                ], auth: session)
+                ],
+                auth: session
+            )
             #expect(created["result"] == ["userids": [.string(nextUser)]])
             // Written before the shutdown: stopping the timer in the middle of its write can leave the SQLite writer in a transaction.
             await services.lastAccess.flush()
@@ -271,7 +273,9 @@ private struct Seeded {
             "role.create",
             [
                 "name": "Copied role", "type": 1, "rules": ["api.access": 1, "actions": [["name": "manage_api_tokens", "status": 1]]],
-            ], auth: s)["roleids"]!.arrayValue![0].stringValue!
+            ],
+            auth: s
+        )["roleids"]!.arrayValue![0].stringValue!
         let groupid = try await h.result("usergroup.create", ["name": "Copied group"], auth: s)["usrgrpids"]!.arrayValue![0].stringValue!
         let alice = try await h.user("alice", roleid: roleid, groups: [groupid], auth: s)
         let bob = try await h.user("bob", roleid: "2", groups: [groupid, "7"], auth: s)
@@ -333,12 +337,15 @@ private struct EmptyDatabase {
 /// Both hold the same rows; a difference is reported as the rows missing and the rows in excess, per table.
 private func expectSame(_ actual: [String: [[String]]], _ expected: [String: [[String]]], sourceLocation: SourceLocation = #_sourceLocation) {
     for table in Set(actual.keys).union(expected.keys).sorted() {
-        let have = Set(actual[table] ?? []), want = Set(expected[table] ?? [])
+        let have = Set(actual[table] ?? [])
+        let want = Set(expected[table] ?? [])
         let missing = want.subtracting(have).sorted { $0.lexicographicallyPrecedes($1) }
         let extra = have.subtracting(want).sorted { $0.lexicographicallyPrecedes($1) }
         #expect(
-            missing.isEmpty && extra.isEmpty, "\(table): \(missing.count) rows missing \(missing.prefix(3)), \(extra.count) extra \(extra.prefix(3))",
-            sourceLocation: sourceLocation)
+            missing.isEmpty && extra.isEmpty,
+            "\(table): \(missing.count) rows missing \(missing.prefix(3)), \(extra.count) extra \(extra.prefix(3))",
+            sourceLocation: sourceLocation
+        )
         #expect(actual[table]?.count == expected[table]?.count, "\(table)", sourceLocation: sourceLocation)
     }
 }

@@ -33,7 +33,8 @@ struct HTTPTests {
                 }
             }
             for type in ["text/plain", "application/x-www-form-urlencoded", ""] {
-                try await client.execute(uri: "/api_jsonrpc.php", method: .post, headers: type.isEmpty ? [:] : [.contentType: type], body: body) { response in
+                try await client.execute(uri: "/api_jsonrpc.php", method: .post, headers: type.isEmpty ? [:] : [.contentType: type], body: body) {
+                    response in
                     #expect(response.status == .preconditionFailed)
                     #expect(response.body.readableBytes == 0)
                 }
@@ -57,18 +58,25 @@ struct HTTPTests {
 
     @Test func bearerHeaderAndNotifications() async throws {
         try await withApp { client in
-            let login = ByteBuffer(string: #"{"jsonrpc":"2.0","method":"user.login","params":{"username":"Admin","password":"\#(Harness.adminPassword)"},"id":1}"#)
-            let session = try await client.execute(uri: "/api_jsonrpc.php", method: .post, headers: [.contentType: "application/json"], body: login) { response in
+            let login = ByteBuffer(
+                string: #"{"jsonrpc":"2.0","method":"user.login","params":{"username":"Admin","password":"\#(Harness.adminPassword)"},"id":1}"#
+            )
+            let session = try await client.execute(uri: "/api_jsonrpc.php", method: .post, headers: [.contentType: "application/json"], body: login) {
+                response in
                 try JSONParser.parse(String(buffer: response.body))["result"]!.stringValue!
             }
             let get = ByteBuffer(string: #"{"jsonrpc":"2.0","method":"token.get","params":{},"id":2}"#)
             try await client.execute(
-                uri: "/api_jsonrpc.php", method: .post, headers: [.contentType: "application/json", .authorization: "Bearer \(session)"], body: get
+                uri: "/api_jsonrpc.php",
+                method: .post,
+                headers: [.contentType: "application/json", .authorization: "Bearer \(session)"],
+                body: get
             ) { response in
                 #expect(String(buffer: response.body) == #"{"jsonrpc":"2.0","result":[],"id":2}"#)
             }
             let notification = ByteBuffer(string: #"{"jsonrpc":"2.0","method":"apiinfo.version","params":{}}"#)
-            try await client.execute(uri: "/api_jsonrpc.php", method: .post, headers: [.contentType: "application/json"], body: notification) { response in
+            try await client.execute(uri: "/api_jsonrpc.php", method: .post, headers: [.contentType: "application/json"], body: notification) {
+                response in
                 #expect(response.status == .ok)
                 #expect(response.body.readableBytes == 0)
             }

@@ -51,8 +51,10 @@ struct JSONTests {
     }
 
     @Test func keepsNumbersAsWritten() throws {
-        #expect(try JSONParser.parse("[1.50, -0, 1e400, 123456789012345678901234567890]")
-            == .array([.number("1.50"), .number("-0"), .number("1e400"), .number("123456789012345678901234567890")]))
+        #expect(
+            try JSONParser.parse("[1.50, -0, 1e400, 123456789012345678901234567890]")
+                == .array([.number("1.50"), .number("-0"), .number("1e400"), .number("123456789012345678901234567890")])
+        )
     }
 
     @Test func encodesLikePHP() {

@@ -14,12 +14,19 @@ struct LocalCallerTests {
             #expect(api.principal.userid == "1" && api.principal.credential == .local)
             #expect(try await api.call("token.create", ["name": "cli"]) == ["tokenids": ["1"]])
             let records = try await h.result(
-                "auditlog.get", ["output": ["username", "ip", "action"], "filter": ["resourcetype": 45]], auth: admin)
+                "auditlog.get",
+                ["output": ["username", "ip", "action"], "filter": ["resourcetype": 45]],
+                auth: admin
+            )
             #expect(records == [["username": "Admin", "ip": "127.0.0.1", "action": "0"]])
 
-            let roleid = try await h.result("role.create", [
-                "name": "no tokens", "type": 1, "rules": ["actions": [["name": "manage_api_tokens", "status": 0]]],
-            ], auth: admin)["roleids"]!.arrayValue![0].stringValue!
+            let roleid = try await h.result(
+                "role.create",
+                [
+                    "name": "no tokens", "type": 1, "rules": ["actions": [["name": "manage_api_tokens", "status": 0]]],
+                ],
+                auth: admin
+            )["roleids"]!.arrayValue![0].stringValue!
             _ = try await h.user("worker", roleid: roleid, auth: admin)
             let worker = try await LocalCaller(services: h.services, username: "worker", ip: "127.0.0.1")
             await #expect(throws: APIError.params("No permissions to call \"token.create\".")) {

@@ -28,7 +28,7 @@ struct TokenAPITests {
             try await check(["name": "a", "status": 2], #"Invalid parameter "/1/status": value must be one of 0, 1."#)
             try await check(["name": "a", "expires_at": 1.5], #"Invalid parameter "/1/expires_at": an integer is expected."#)
             try await check(["name": "a", "expires_at": "x"], #"Invalid parameter "/1/expires_at": an integer is expected."#)
-            try await check(["name": "a", "expires_at": 2147483648], #"Invalid parameter "/1/expires_at": a number is too large."#)
+            try await check(["name": "a", "expires_at": 2_147_483_648], #"Invalid parameter "/1/expires_at": a number is too large."#)
             try await check([["name": "dup"], ["name": "dup"]], #"Invalid parameter "/2": value (userid, name)=(1, dup) already exists."#)
             try await check([["name": "ok"], "x"], #"Invalid parameter "/2": an array is expected."#)
             try await check(["name": "a", "userid": "999"], #"User with ID "999" is not available."#)
@@ -42,16 +42,29 @@ struct TokenAPITests {
         try await Harness.with(engine) { (h: Harness) async throws in
             let s = try await h.login()
             let now = h.clock.now
-            #expect(try await h.call("token.create", [["name": "é", "status": "1", "expires_at": "-5"], ["name": .string(String(repeating: "é", count: 64)), "userid": "0002"]], auth: s)
-                == success(["tokenids": ["1", "2"]]))
+            #expect(
+                try await h.call(
+                    "token.create",
+                    [["name": "é", "status": "1", "expires_at": "-5"], ["name": .string(String(repeating: "é", count: 64)), "userid": "0002"]],
+                    auth: s
+                )
+                    == success(["tokenids": ["1", "2"]])
+            )
             #expect(try await h.call("token.create", ["name": "é"], auth: s) == error(-32602, #"API token "é" already exists for userid "1"."#))
             let all = try await h.result("token.get", ["output": "extend", "sortfield": "tokenid"], auth: s)
-            #expect(all == [
-                ["tokenid": "1", "name": "é", "description": "", "userid": "1", "lastaccess": "0", "status": "1", "expires_at": "-5",
-                 "created_at": .string(String(now)), "creator_userid": "1"],
-                ["tokenid": "2", "name": .string(String(repeating: "é", count: 64)), "description": "", "userid": "2", "lastaccess": "0", "status": "0",
-                 "expires_at": "0", "created_at": .string(String(now)), "creator_userid": "1"],
-            ])
+            #expect(
+                all == [
+                    [
+                        "tokenid": "1", "name": "é", "description": "", "userid": "1", "lastaccess": "0", "status": "1", "expires_at": "-5",
+                        "created_at": .string(String(now)), "creator_userid": "1",
+                    ],
+                    [
+                        "tokenid": "2", "name": .string(String(repeating: "é", count: 64)), "description": "", "userid": "2", "lastaccess": "0",
+                        "status": "0",
+                        "expires_at": "0", "created_at": .string(String(now)), "creator_userid": "1",
+                    ],
+                ]
+            )
         }
     }
 
@@ -60,11 +73,15 @@ struct TokenAPITests {
         try await Harness.with(engine) { (h: Harness) async throws in
             let s = try await h.login()
             let now = h.clock.now
-            _ = try await h.result("token.create", [
-                ["name": "alpha", "description": "First one", "expires_at": .int(now + 100)],
-                ["name": "beta_x", "status": 1, "expires_at": .int(now - 10)],
-                ["name": "Gamma%", "userid": "2"],
-            ], auth: s)
+            _ = try await h.result(
+                "token.create",
+                [
+                    ["name": "alpha", "description": "First one", "expires_at": .int(now + 100)],
+                    ["name": "beta_x", "status": 1, "expires_at": .int(now - 10)],
+                    ["name": "Gamma%", "userid": "2"],
+                ],
+                auth: s
+            )
             func get(_ params: JSON) async throws -> JSON { try await h.result("token.get", params, auth: s) }
             func names(_ params: JSON) async throws -> [String] {
                 var p = params.objectValue ?? [:]
@@ -107,9 +124,15 @@ struct TokenAPITests {
                 #expect(try await h.call("token.get", params, auth: s) == error(-32602, data), "\(params.encoded())")
             }
             try await check(["foo": 1], #"Invalid parameter "/": unexpected parameter "foo"."#)
-            try await check(["output": ["token"]], #"Invalid parameter "/output/1": value must be one of "tokenid", "name", "description", "userid", "lastaccess", "status", "expires_at", "created_at", "creator_userid"."#)
+            try await check(
+                ["output": ["token"]],
+                #"Invalid parameter "/output/1": value must be one of "tokenid", "name", "description", "userid", "lastaccess", "status", "expires_at", "created_at", "creator_userid"."#
+            )
             try await check(["output": "count"], #"Invalid parameter "/output": value must be "extend"."#)
-            try await check(["sortfield": "description"], #"Invalid parameter "/sortfield/1": value must be one of "tokenid", "name", "lastaccess", "status", "expires_at", "created_at"."#)
+            try await check(
+                ["sortfield": "description"],
+                #"Invalid parameter "/sortfield/1": value must be one of "tokenid", "name", "lastaccess", "status", "expires_at", "created_at"."#
+            )
             try await check(["sortorder": "UP"], #"Invalid parameter "/sortorder": value must be one of "ASC", "DESC"."#)
             try await check(["limit": 0], #"Invalid parameter "/limit": value must be one of 1-2147483647."#)
             try await check(["tokenids": ["x"]], #"Invalid parameter "/tokenids/1": a number is expected."#)
@@ -133,14 +156,21 @@ struct TokenAPITests {
             try await check(["tokenid": "1", "userid": "2"], #"Invalid parameter "/1": unexpected parameter "userid"."#)
             try await check([["tokenid": "1"], ["tokenid": 1]], #"Invalid parameter "/2": value (tokenid)=(1) already exists."#)
             try await check(["tokenid": "99"], "No permissions to referred object or it does not exist!", code: -32500)
-            try await check([["tokenid": "1", "name": "same"], ["tokenid": "2", "name": "same"]], #"Invalid parameter "/2": value (userid, name)=(1, same) already exists."#)
+            try await check(
+                [["tokenid": "1", "name": "same"], ["tokenid": "2", "name": "same"]],
+                #"Invalid parameter "/2": value (userid, name)=(1, same) already exists."#
+            )
             try await check(["tokenid": "1", "name": "b"], #"API token "b" already exists for userid "1"."#)
             // Swapping two names fails: the check sees the rows being renamed and names the first one (as Zabbix).
             try await check([["tokenid": "1", "name": "b"], ["tokenid": "2", "name": "a"]], #"API token "a" already exists for userid "1"."#)
-            #expect(try await h.call("token.update", [["tokenid": "1", "name": "a2", "status": "1"], ["tokenid": "3", "name": "b"]], auth: s)
-                == success(["tokenids": ["1", "3"]]))
-            #expect(try await h.result("token.get", ["output": ["name", "status"], "sortfield": "tokenid"], auth: s)
-                == [["name": "a2", "status": "1"], ["name": "b", "status": "0"], ["name": "b", "status": "0"]])
+            #expect(
+                try await h.call("token.update", [["tokenid": "1", "name": "a2", "status": "1"], ["tokenid": "3", "name": "b"]], auth: s)
+                    == success(["tokenids": ["1", "3"]])
+            )
+            #expect(
+                try await h.result("token.get", ["output": ["name", "status"], "sortfield": "tokenid"], auth: s)
+                    == [["name": "a2", "status": "1"], ["name": "b", "status": "0"], ["name": "b", "status": "0"]]
+            )
         }
     }
 
@@ -160,7 +190,9 @@ struct TokenAPITests {
             for item in generated {
                 let value = item["token"]!.stringValue!
                 #expect(value.count == 64 && value.allSatisfy { "0123456789abcdef".contains($0) })
-                #expect(try await h.result("token.get", ["token": .string(value), "output": ["tokenid"]], auth: s) == [["tokenid": item["tokenid"]!]])
+                #expect(
+                    try await h.result("token.get", ["token": .string(value), "output": ["tokenid"]], auth: s) == [["tokenid": item["tokenid"]!]]
+                )
             }
             #expect(try await h.call("token.delete", ["1", "2"], auth: s) == success(["tokenids": ["1", "2"]]))
             #expect(try await h.result("token.get", ["countOutput": true], auth: s) == "0")
@@ -178,8 +210,10 @@ struct TokenAPITests {
             #expect(stored == Secrets.tokenHash(value))
             #expect(stored.count == 128)
             // SHA-512 as Zabbix stores it (the value from Python's hashlib).
-            #expect(Secrets.tokenHash(String(repeating: "0123456789abcdef", count: 4))
-                == "ad2981aa58beca63a49b8831274b89d81766a23d7932474f03e55cf00cbe27004e66fd0912aed0b3cb1afee2aa904115c89db49d6c9bad785523023a9c309561")
+            #expect(
+                Secrets.tokenHash(String(repeating: "0123456789abcdef", count: 4))
+                    == "ad2981aa58beca63a49b8831274b89d81766a23d7932474f03e55cf00cbe27004e66fd0912aed0b3cb1afee2aa904115c89db49d6c9bad785523023a9c309561"
+            )
             let audit = try await h.database.read { db in
                 try await db.raw("SELECT details FROM auditlog").all().map { try $0.decode(column: "details", as: String.self) }
             }
@@ -195,12 +229,18 @@ struct TokenAPITests {
             let long = String(repeating: "ab", count: 30_000)
             let t = try await h.token("long", auth: s, extra: ["description": .string("x" + long + "y")])
             let found = try await h.result(
-                "token.get", ["output": ["tokenid"], "search": ["description": .string(long.uppercased())]], auth: s)
+                "token.get",
+                ["output": ["tokenid"], "search": ["description": .string(long.uppercased())]],
+                auth: s
+            )
             #expect(found == [["tokenid": .string(t.id)]])
             let none = try await h.result("token.get", ["output": ["tokenid"], "search": ["name": .string(long)]], auth: s)
             #expect(none == [])
             let wild = try await h.result(
-                "token.get", ["output": ["tokenid"], "search": ["description": .string("*" + long + "*")], "searchWildcardsEnabled": true], auth: s)
+                "token.get",
+                ["output": ["tokenid"], "search": ["description": .string("*" + long + "*")], "searchWildcardsEnabled": true],
+                auth: s
+            )
             #expect(wild == (engine == .sqlite ? [] : [["tokenid": .string(t.id)]]))
         }
     }
@@ -211,10 +251,14 @@ struct TokenAPITests {
     func nulCharacters(_ engine: Engine) async throws {
         try await Harness.with(engine) { (h: Harness) async throws in
             let s = try await h.login()
-            #expect(try await h.call("token.create", ["name": "a\u{0}b"], auth: s)
-                == error(-32602, #"Invalid parameter "/1/name": the NUL character is not allowed."#))
-            #expect(try await h.call("user.login", ["username": "Admin\u{0}", "password": "x"])
-                == error(-32602, #"Invalid parameter "/username": the NUL character is not allowed."#))
+            #expect(
+                try await h.call("token.create", ["name": "a\u{0}b"], auth: s)
+                    == error(-32602, #"Invalid parameter "/1/name": the NUL character is not allowed."#)
+            )
+            #expect(
+                try await h.call("user.login", ["username": "Admin\u{0}", "password": "x"])
+                    == error(-32602, #"Invalid parameter "/username": the NUL character is not allowed."#)
+            )
             _ = try await h.token("nul", auth: s)
             #expect(try await h.result("token.get", ["output": ["tokenid"], "search": ["name": "nu\u{0}"]], auth: s) == [])
             #expect(try await h.result("token.get", ["output": ["tokenid"], "filter": ["name": "nul\u{0}"]], auth: s) == [])

@@ -12,15 +12,15 @@ public struct Authenticator: Sendable {
     /// How long a failed token lookup waits before answering; it suspends the task, never a thread.
     static let failureDelay: Duration = .milliseconds(10)
 
-    /// The caller and the rules of its role.
-    public func authenticate(_ auth: String) async throws -> (principal: Principal, rules: RoleRules) {
+    /// The caller, with the rules of its role.
+    public func authenticate(_ auth: String) async throws -> Principal {
         if auth.utf8.count == 64 {
             let entry = try await tokenEntry(auth)
-            return (entry.account.principal(.token(tokenid: entry.tokenid)), entry.rules)
+            return entry.account.principal(.token(tokenid: entry.tokenid), rules: entry.rules)
         }
         let account = try await authenticateSession(auth, extend: true)
         let rules = try await database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
-        return (account.principal(.session(auth)), rules)
+        return account.principal(.session(auth), rules: rules)
     }
 
     /// Steps 2a–2e: the token must exist and be enabled, not be expired, and its owner must not be
@@ -67,14 +67,12 @@ public struct Authenticator: Sendable {
     private func load(digest: TokenDigest, now: Int64) async throws -> TokenCache.Entry {
         let generation = cache.generation
         let hash = digest.hex
-        let row = try await database.read { db in
-            try await db.raw("SELECT tokenid, userid, expires_at, status FROM token WHERE token = \(bind: hash)").first()
-        }
-        guard let row else { throw await refuse(.unknown) }
-        guard try row.decode(column: "status", as: Int.self) == 0 else { throw await refuse(.disabled) }
-        let tokenid = String(try row.decode(column: "tokenid", as: Int64.self))
-        let userid = String(try row.decode(column: "userid", as: Int64.self))
-        let expiresAt = try row.decode(column: "expires_at", as: Int64.self)
+        let found = try await database.read { db in try await TokenRepository.credential(db, hash: hash) }
+        guard let found else { throw await refuse(.unknown) }
+        guard found.status == .enabled else { throw await refuse(.disabled) }
+        let tokenid = found.id.description
+        let userid = found.owner.description
+        let expiresAt = found.expiry.unixTime
         try checkExpiry(expiresAt, now: now)
         guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }),
             !account.isDisabled
@@ -84,8 +82,12 @@ public struct Authenticator: Sendable {
         }
         let rules = try await database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
         let entry = TokenCache.Entry(
-            tokenid: tokenid, expiresAt: expiresAt, account: account, rules: rules,
-            generation: generation)
+            tokenid: tokenid,
+            expiresAt: expiresAt,
+            account: account,
+            rules: rules,
+            generation: generation
+        )
         cache.store(entry, for: digest)
         return entry
     }

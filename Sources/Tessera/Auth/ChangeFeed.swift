@@ -65,9 +65,11 @@ final class ChangeFeed: Sendable {
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.pollInterval)
             let from = seen
-            guard let rows = try? await database.read({ db in
-                try await db.raw("SELECT changeid, origin, payload FROM changelog WHERE changeid >= \(bind: from) ORDER BY changeid").all()
-            }) else { continue }
+            guard
+                let rows = try? await database.read({ db in
+                    try await db.raw("SELECT changeid, origin, payload FROM changelog WHERE changeid >= \(bind: from) ORDER BY changeid").all()
+                })
+            else { continue }
             let entries = rows.compactMap { row -> (id: Int64, origin: String, payload: String)? in
                 guard let id = try? row.decode(column: "changeid", as: Int64.self), let origin = try? row.decode(column: "origin", as: String.self),
                     let payload = try? row.decode(column: "payload", as: String.self)

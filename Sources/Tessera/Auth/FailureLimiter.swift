@@ -29,7 +29,8 @@ final class FailureLimiter: Sendable {
         }
         if let retryAfter {
             throw APIError.application(
-                "Too many failed authentication attempts from this address. Try again in \(retryAfter) seconds.")
+                "Too many failed authentication attempts from this address. Try again in \(retryAfter) seconds."
+            )
         }
     }
 

@@ -53,7 +53,8 @@ final class LastAccessRecorder: Sendable {
         do {
             try await database.transaction { db in
                 for (tokenid, time) in batch {
-                    try await db.raw("UPDATE token SET lastaccess = \(bind: time) WHERE tokenid = \(bind: tokenid) AND lastaccess < \(bind: time)").run()
+                    try await db.raw("UPDATE token SET lastaccess = \(bind: time) WHERE tokenid = \(bind: tokenid) AND lastaccess < \(bind: time)")
+                        .run()
                 }
             }
             pending.withLockedValue { pending in

@@ -18,7 +18,7 @@ public enum Credential: Sendable, Equatable {
 
 /// An authenticated caller, as every service sees it.
 public struct Principal: Sendable {
-    public let userid: String
+    public let id: UserID
     public let username: String
     public let roleid: String
     public let type: UserType
@@ -26,7 +26,12 @@ public struct Principal: Sendable {
     /// Group flags over all the user's groups.
     public let debugMode: Int
     public let guiAccess: Int
+    /// The rules of the user's role.
+    public let rules: RoleRules
 
+    /// The user id as the API prints it.
+    public var userid: String { id.description }
+    public var permissions: Permissions { Permissions(self) }
     public var isSuperAdmin: Bool { type == .superAdmin }
     public var isGuest: Bool { username == "guest" }
 }

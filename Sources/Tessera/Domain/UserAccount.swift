@@ -18,9 +18,22 @@ public struct UserAccount: Sendable {
     public func int(_ column: String) -> Int { Int(string(column)) ?? 0 }
 
     /// The principal this account acts as, once authenticated with `credential`.
-    public func principal(_ credential: Credential) -> Principal {
+    public func principal(_ credential: Credential, rules: RoleRules) -> Principal {
         Principal(
-            userid: userid, username: username, roleid: roleid, type: UserType(rawValue: roleType) ?? .user,
-            credential: credential, debugMode: debugMode, guiAccess: guiAccess)
+            id: UserID(userid) ?? UserID(0),
+            username: username,
+            roleid: roleid,
+            type: UserType(rawValue: roleType) ?? .user,
+            credential: credential,
+            debugMode: debugMode,
+            guiAccess: guiAccess,
+            rules: rules
+        )
+    }
+
+    /// `username (name surname)`, as the lists show users.
+    public static func fullName(_ username: String, _ name: String, _ surname: String) -> String {
+        let rest = [name, surname].filter { !$0.isEmpty }.joined(separator: " ")
+        return rest.isEmpty ? username : "\(username) (\(rest))"
     }
 }

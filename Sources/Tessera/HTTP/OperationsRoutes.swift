@@ -10,15 +10,21 @@ struct OperationsRoutes: Sendable {
         router.get("readyz") { _, _ -> Response in
             let ready = await services.database.isReady()
             return Response(
-                status: ready ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: ready ? "ready\n" : "database unavailable or not migrated\n")))
+                status: ready ? .ok : .serviceUnavailable,
+                headers: [.contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: ready ? "ready\n" : "database unavailable or not migrated\n"))
+            )
         }
         router.get("metrics") { _, _ -> Response in
             let text = services.telemetry.exposition(
-                lastAccessPending: services.lastAccess.pendingCount, connectionsInUse: services.database.connectionsInUse)
+                lastAccessPending: services.lastAccess.pendingCount,
+                connectionsInUse: services.database.connectionsInUse
+            )
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
-                body: .init(byteBuffer: ByteBuffer(string: text)))
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: text))
+            )
         }
     }
 }

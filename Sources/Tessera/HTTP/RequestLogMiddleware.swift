@@ -24,6 +24,7 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info(
             "\(request.method) \(request.uri.path) \(status)",
-            metadata: ["status": "\(status)", "ms": "\((milliseconds * 100).rounded() / 100)"])
+            metadata: ["status": "\(status)", "ms": "\((milliseconds * 100).rounded() / 100)"]
+        )
     }
 }

@@ -136,7 +136,8 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     private mutating func reindex() {
-        positions = members.count > Self.indexedFrom
+        positions =
+            members.count > Self.indexedFrom
             ? Dictionary(uniqueKeysWithValues: members.enumerated().map { ($0.element.key, $0.offset) }) : nil
     }
 }

@@ -36,7 +36,13 @@ public struct LineLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         let line = Self.line(
-            time: Date(), level: event.level, label: label, message: event.message.description, metadata: merged, format: format)
+            time: Date(),
+            level: event.level,
+            label: label,
+            message: event.message.description,
+            metadata: merged,
+            format: format
+        )
         Self.output.withLockedValue { _ in FileHandle.standardError.write(Data((line + "\n").utf8)) }
     }
 
@@ -44,7 +50,12 @@ public struct LineLogHandler: LogHandler {
     private static let output = NIOLockedValueBox(())
 
     static func line(
-        time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata, format: LogFormat
+        time: Date,
+        level: Logger.Level,
+        label: String,
+        message: String,
+        metadata: Logger.Metadata,
+        format: LogFormat
     ) -> String {
         let stamp = time.formatted(.iso8601)
         let keys = metadata.keys.sorted()

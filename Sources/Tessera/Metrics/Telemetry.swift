@@ -9,7 +9,9 @@ import Prometheus
 public final class Telemetry: Sendable {
     /// Why a token or session did not authenticate (`tessera_authentications_total{reason}`).
     enum Refusal: String, CaseIterable {
-        case unknown, disabled, expired, ownerDisabled = "owner_disabled", session
+        case unknown, disabled, expired
+        case ownerDisabled = "owner_disabled"
+        case session
     }
 
     /// What a call authenticated with (`tessera_authentications_total{result="ok",reason}`).
@@ -43,12 +45,16 @@ public final class Telemetry: Sendable {
         ]
         self.factory = factory
         let label = "tessera_authentications_total"
-        authenticatedCounters = Dictionary(uniqueKeysWithValues: Authentication.allCases.map { kind in
-            (kind, CoreMetrics.Counter(label: label, dimensions: [("result", "ok"), ("reason", kind.rawValue)], factory: factory))
-        })
-        refusedCounters = Dictionary(uniqueKeysWithValues: Refusal.allCases.map { reason in
-            (reason, CoreMetrics.Counter(label: label, dimensions: [("result", "refused"), ("reason", reason.rawValue)], factory: factory))
-        })
+        authenticatedCounters = Dictionary(
+            uniqueKeysWithValues: Authentication.allCases.map { kind in
+                (kind, CoreMetrics.Counter(label: label, dimensions: [("result", "ok"), ("reason", kind.rawValue)], factory: factory))
+            }
+        )
+        refusedCounters = Dictionary(
+            uniqueKeysWithValues: Refusal.allCases.map { reason in
+                (reason, CoreMetrics.Counter(label: label, dimensions: [("result", "refused"), ("reason", reason.rawValue)], factory: factory))
+            }
+        )
         cacheHits = CoreMetrics.Counter(label: "tessera_token_cache_hits_total", factory: factory)
         cacheMisses = CoreMetrics.Counter(label: "tessera_token_cache_misses_total", factory: factory)
         lastAccessPending = registry.makeGauge(name: "tessera_lastaccess_pending", help: "lastaccess values not yet written")
@@ -60,9 +66,16 @@ public final class Telemetry: Sendable {
     func call(method: String, outcome: String, duration: Duration) {
         let (count, timer) = callMetrics.withLockedValue { known -> (CoreMetrics.Counter, CoreMetrics.Timer) in
             if let metrics = known[method], let count = metrics.outcomes[outcome] { return (count, metrics.duration) }
-            var metrics = known[method] ?? CallMetrics(
-                duration: CoreMetrics.Timer(label: "tessera_request_duration_seconds", dimensions: [("method", method)], factory: factory))
-            let count = CoreMetrics.Counter(label: "tessera_requests_total", dimensions: [("method", method), ("outcome", outcome)], factory: factory)
+            var metrics =
+                known[method]
+                ?? CallMetrics(
+                    duration: CoreMetrics.Timer(label: "tessera_request_duration_seconds", dimensions: [("method", method)], factory: factory)
+                )
+            let count = CoreMetrics.Counter(
+                label: "tessera_requests_total",
+                dimensions: [("method", method), ("outcome", outcome)],
+                factory: factory
+            )
             metrics.outcomes[outcome] = count
             known[method] = metrics
             return (count, metrics.duration)

@@ -2,22 +2,22 @@
 extension MethodTable {
     static func build(_ services: Services) -> MethodTable {
         var table = MethodTable()
-        let tokens = services.tokens, sessions = services.sessions
-        let manageTokens = Access.authenticated(minType: .user, action: "manage_api_tokens")
+        let tokens = services.tokens
+        let sessions = services.sessions
 
         table.add("apiinfo", "version", .anonymous) { call in
             guard Validator.isEmptyContainer(call.params) else { throw APIError.invalid("/", "should be empty") }
             return .string(services.apiVersion)
         }
 
-        table.add("token", "create", manageTokens) { try await tokens.create($0.caller, $0.params) }
-        table.add("token", "update", manageTokens) { try await tokens.update($0.caller, $0.params) }
-        table.add("token", "delete", manageTokens) { try await tokens.delete($0.caller, $0.params) }
-        table.add("token", "generate", manageTokens) { try await tokens.generate($0.caller, $0.params) }
-        table.add("token", "get", manageTokens) { try await tokens.get($0.caller, $0.params) }
+        TokenAPI(tokens: tokens).addMethods(to: &table)
 
         table.add("user", "login", .anonymous) { try await sessions.login($0.params, ip: $0.ip, recordsetid: $0.recordsetid) }
-        table.add("user", "logout", .authenticated(minType: .user)) { try await sessions.logout($0.caller, $0.params) }
+        table.add("user", "logout", .authenticated(minType: .user)) { call in
+            guard Validator.isEmptyContainer(call.params) else { throw APIError.invalid("/", "should be empty") }
+            try await sessions.logout(call.caller)
+            return .bool(true)
+        }
         table.add("user", "checkAuthentication", .anonymous) { try await sessions.checkAuthentication($0.params, ip: $0.ip) }
         let users = services.users
         table.add("user", "get", .authenticated(minType: .user)) { try await users.get($0.caller, $0.params) }
@@ -38,7 +38,8 @@ extension MethodTable {
         table.add("role", "update", .authenticated(minType: .superAdmin)) { try await roles.update($0.caller, $0.params) }
         table.add("role", "delete", .authenticated(minType: .superAdmin)) { try await roles.delete($0.caller, $0.params) }
 
-        let settings = services.settings, auditLog = services.auditLog
+        let settings = services.settings
+        let auditLog = services.auditLog
         table.add("settings", "get", .authenticated(minType: .user)) { try await settings.settings($0.params) }
         table.add("authentication", "get", .authenticated(minType: .superAdmin)) { try await settings.authentication($0.params) }
         table.add("auditlog", "get", .authenticated(minType: .superAdmin)) { try await auditLog.get($0.caller, $0.params) }

@@ -75,7 +75,10 @@ struct JSONRPCEndpoint: Sendable {
     }
 
     private func dispatch(
-        _ envelope: Envelope, _ resolved: (service: String, method: String, entry: APIMethod), bearer: String?, ip: String,
+        _ envelope: Envelope,
+        _ resolved: (service: String, method: String, entry: APIMethod),
+        bearer: String?,
+        ip: String,
         recordsetid: String
     ) async throws -> JSON {
         let (service, method, entry) = resolved
@@ -87,8 +90,8 @@ struct JSONRPCEndpoint: Sendable {
             return try await entry.run(Invocation(params: envelope.params, context: nil, ip: ip, recordsetid: recordsetid))
         case .authenticated:
             guard let auth = envelope.auth ?? bearer else { throw APIError.notAuthorized }
-            let (principal, rules) = try await services.failures.counting(ip) { try await services.authenticator.authenticate(auth) }
-            try entry.authorize(principal, rules, service: service, method: method)
+            let principal = try await services.failures.counting(ip) { try await services.authenticator.authenticate(auth) }
+            try entry.authorize(principal, service: service, method: method)
             let context = services.context(for: principal, ip: ip, recordsetid: recordsetid)
             return try await entry.run(Invocation(params: envelope.params, context: context, ip: ip, recordsetid: recordsetid))
         }

@@ -25,14 +25,12 @@ struct APIMethod: Sendable {
     let access: Access
     let run: @Sendable (Invocation) async throws -> JSON
 
-    /// The role gate of an authenticated method (users spec §0.1): user type, `api.access`, the
-    /// method's action rule and the role's API method list, whoever calls (JSON-RPC or the command line).
-    func authorize(_ principal: Principal, _ rules: RoleRules, service: String, method: String) throws(APIError) {
+    /// The role gate of an authenticated method, whoever calls (JSON-RPC or the command line).
+    func authorize(_ principal: Principal, service: String, method: String) throws(APIError) {
         guard case .authenticated(let minType, let action) = access else { return }
-        let allowed = principal.type >= minType && rules.apiAccess
-            && (action.map { rules.allows(action: $0) } ?? true)
-            && rules.allows(api: service, method: method)
-        guard allowed else { throw APIError.params("No permissions to call \"\(service).\(method)\".") }
+        guard principal.permissions.mayCall(service: service, method: method, minType: minType, action: action) else {
+            throw APIError.params("No permissions to call \"\(service).\(method)\".")
+        }
     }
 }
 
@@ -53,7 +51,8 @@ struct MethodTable: Sendable {
     func lookup(_ name: String) throws(APIError) -> (service: String, method: String, entry: APIMethod) {
         if let entry = documented[name] { return entry }
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        let service = parts[0], method = parts.count > 1 ? parts[1] : ""
+        let service = parts[0]
+        let method = parts.count > 1 ? parts[1] : ""
         guard let methods = services[service.lowercased()] else { throw APIError(.noMethod, "Incorrect API \"\(service)\".") }
         guard let entry = methods[method.lowercased()] else {
             throw APIError(.noMethod, "Incorrect method \"\(service).\(method)\".")

@@ -5,11 +5,19 @@ import SQLKit
 /// Audit records (token spec §2.8, users spec §6), written in the same transaction as the change.
 public enum AuditLog {
     public enum Action: Int, Sendable {
-        case add = 0, update = 1, delete = 2, logout = 4, login = 8, loginFailed = 9
+        case add = 0
+        case update = 1
+        case delete = 2
+        case logout = 4
+        case login = 8
+        case loginFailed = 9
     }
 
     public enum Resource: Int, Sendable {
-        case user = 0, userGroup = 11, userRole = 44, apiToken = 45
+        case user = 0
+        case userGroup = 11
+        case userRole = 44
+        case apiToken = 45
     }
 
     /// One record to write.
@@ -34,19 +42,31 @@ public enum AuditLog {
     /// Writes the records as the caller of `context`, unless the audit log is switched off.
     static func write(_ db: any SQLDatabase, _ context: CallContext, _ records: [Record]) async throws {
         try await write(
-            db, userid: context.principal.userid, username: context.principal.username, ip: context.ip,
-            clock: context.now, recordsetid: context.recordsetid, records)
+            db,
+            userid: context.principal.userid,
+            username: context.principal.username,
+            ip: context.ip,
+            clock: context.now,
+            recordsetid: context.recordsetid,
+            records
+        )
     }
 
     static func write(
-        _ db: any SQLDatabase, userid: String?, username: String, ip: String, clock: Int64, recordsetid: String,
+        _ db: any SQLDatabase,
+        userid: String?,
+        username: String,
+        ip: String,
+        clock: Int64,
+        recordsetid: String,
         _ records: [Record]
     ) async throws {
         guard !records.isEmpty, try await Settings.load(db).auditEnabled else { return }
         // The column holds 100 characters; a failed login records the name as typed, up to 255.
         let username = String(String.UnicodeScalarView(username.unicodeScalars.prefix(100)))
         for record in records {
-            let name = record.resourcename.unicodeScalars.count > 255
+            let name =
+                record.resourcename.unicodeScalars.count > 255
                 ? String(String.UnicodeScalarView(record.resourcename.unicodeScalars.prefix(252))) + "..."
                 : record.resourcename
             let details = record.details.map { JSON.object($0).encoded() } ?? ""
@@ -60,7 +80,8 @@ public enum AuditLog {
             ).run()
             AuditTrail.pending?.add(
                 "audit: \(record.action) \(record.resource) \(record.resourceid ?? "-") \"\(name)\" by \(username) from \(ip)",
-                recordsetid: recordsetid)
+                recordsetid: recordsetid
+            )
         }
     }
 }

@@ -7,11 +7,16 @@ public struct RoleService: Sendable {
     let changes: ChangeFeed
 
     static let table = Table(
-        name: "role", primaryKey: "roleid", columns: [("roleid", .id), ("name", .text), ("type", .int), ("readonly", .int)])
+        name: "role",
+        primaryKey: "roleid",
+        columns: [("roleid", .id), ("name", .text), ("type", .int), ("readonly", .int)]
+    )
 
     static let statusRule = Rule.int32(allowed: .status)
     static let entriesRule = Rule.objects(
-        ObjectRule([.required("name", .string(notEmpty: true)), .optional("status", statusRule)]), uniqueBy: ["name"])
+        ObjectRule([.required("name", .string(notEmpty: true)), .optional("status", statusRule)]),
+        uniqueBy: ["name"]
+    )
 
     static let rulesRule = ObjectRule([
         .optional("ui", entriesRule),
@@ -46,9 +51,13 @@ public struct RoleService: Sendable {
 
     static let getRule = ObjectRule.strictGet(
         [.optional("roleids", .list(.id(), normalize: true, nullable: true))],
-        filter: ["roleid", "name", "type", "readonly"], search: ["name"], output: table.columnNames,
+        filter: ["roleid", "name", "type", "readonly"],
+        search: ["name"],
+        output: table.columnNames,
         afterCount: [.optional("selectRules", .output(RuleSet.outputKeys)), .optional("selectUsers", .any)],
-        sortable: ["roleid", "name"], beforePreserveKeys: [.optional("editable", .boolean)])
+        sortable: ["roleid", "name"],
+        beforePreserveKeys: [.optional("editable", .boolean)]
+    )
 
     // MARK: - Reads shared with other services
 
@@ -72,9 +81,15 @@ public struct RoleService: Sendable {
         try await db.raw(
             "SELECT role_ruleid, name, type, value_int, value_str FROM role_rule WHERE roleid = \(bind: Int64(roleid)!) ORDER BY role_ruleid"
         ).all().map {
-            (try $0.decode(column: "role_ruleid", as: Int64.self),
-             RuleSet.Row(name: try $0.decode(column: "name", as: String.self), type: try $0.decode(column: "type", as: Int.self),
-                         int: try $0.decode(column: "value_int", as: Int.self), str: try $0.decode(column: "value_str", as: String.self)))
+            (
+                try $0.decode(column: "role_ruleid", as: Int64.self),
+                RuleSet.Row(
+                    name: try $0.decode(column: "name", as: String.self),
+                    type: try $0.decode(column: "type", as: Int.self),
+                    int: try $0.decode(column: "value_int", as: Int.self),
+                    str: try $0.decode(column: "value_str", as: String.self)
+                )
+            )
         }
     }
 
@@ -115,7 +130,11 @@ public struct RoleService: Sendable {
     /// `selectUsers`: `"count"`, `"extend"` or a list of user fields.
     private static func users(_ db: any SQLDatabase, roleid: String, select: JSON) async throws -> JSON {
         if select == "count" {
-            let n = try await db.raw("SELECT COUNT(*) AS n FROM users WHERE roleid = \(bind: Int64(roleid)!)").first()?.decode(column: "n", as: Int64.self) ?? 0
+            let n =
+                try await db.raw("SELECT COUNT(*) AS n FROM users WHERE roleid = \(bind: Int64(roleid)!)").first()?.decode(
+                    column: "n",
+                    as: Int64.self
+                ) ?? 0
             return .string(String(n))
         }
         let fields = UserService.selectedFields(select, UserService.table, alwaysKey: false)
@@ -149,9 +168,13 @@ public struct RoleService: Sendable {
                     "INSERT INTO role (roleid, name, type, readonly) VALUES (\(bind: roleid), \(bind: item["name"]!.stringValue!), \(bind: Int64(item["type"]!.scalarText!)!), 0)"
                 ).run()
                 try await Self.storeRules(db, roleid: String(roleid), rulesByItem[offset].rows())
-                try await AuditLog.write(db, context, [
-                    .init(action: .add, resource: .userRole, resourceid: String(roleid), resourcename: item["name"]!.stringValue!, details: nil)
-                ])
+                try await AuditLog.write(
+                    db,
+                    context,
+                    [
+                        .init(action: .add, resource: .userRole, resourceid: String(roleid), resourcename: item["name"]!.stringValue!, details: nil)
+                    ]
+                )
                 ids.append(String(roleid))
             }
             return ids
@@ -172,7 +195,9 @@ public struct RoleService: Sendable {
                 let role = roles[item["roleid"]!.stringValue!]!
                 let storedName = role["name"]!.stringValue!
                 if role["readonly"] == "1" { throw APIError.application("Cannot update readonly user role \"\(storedName)\".") }
-                if let name = item["name"]?.stringValue, name != storedName { try await Self.checkNameFree(db, name, except: item["roleid"]!.stringValue!) }
+                if let name = item["name"]?.stringValue, name != storedName {
+                    try await Self.checkNameFree(db, name, except: item["roleid"]!.stringValue!)
+                }
                 let type = Int(item["type"]?.scalarText ?? role["type"]!.stringValue!)!
                 if item["roleid"]!.stringValue! == context.principal.roleid, type != Int(role["type"]!.stringValue!)! {
                     throw APIError.application("Cannot change the user type of own role.")
@@ -188,7 +213,9 @@ public struct RoleService: Sendable {
                 if let name = item["name"]?.stringValue, name != storedName { sets.append("name = \(bind: name)") }
                 if let typeText = item["type"]?.scalarText, typeText != role["type"]!.stringValue! { sets.append("type = \(bind: Int64(typeText)!)") }
                 if !sets.isEmpty {
-                    try await db.raw("UPDATE role SET " + sets.joined(separator: ", ") + " WHERE roleid = \(bind: Int64(item["roleid"]!.stringValue!)!)").run()
+                    try await db.raw(
+                        "UPDATE role SET " + sets.joined(separator: ", ") + " WHERE roleid = \(bind: Int64(item["roleid"]!.stringValue!)!)"
+                    ).run()
                 }
             }
         }
@@ -228,7 +255,10 @@ public struct RoleService: Sendable {
 
     /// Writes the compiled rows: unchanged rows keep their ids, the others are deleted and inserted.
     private static func storeRules(
-        _ db: any SQLDatabase, roleid: String, _ rows: [RuleSet.Row], existing: [(id: Int64, row: RuleSet.Row)] = []
+        _ db: any SQLDatabase,
+        roleid: String,
+        _ rows: [RuleSet.Row],
+        existing: [(id: Int64, row: RuleSet.Row)] = []
     ) async throws {
         var remaining = existing
         var toInsert: [RuleSet.Row] = []
@@ -266,9 +296,13 @@ public struct RoleService: Sendable {
                 }
             }
             try await db.raw("DELETE FROM role WHERE " + .among("roleid", ids.compactMap { Int64($0) })).run()
-            try await AuditLog.write(db, context, ids.map {
-                .init(action: .delete, resource: .userRole, resourceid: $0, resourcename: roles[$0]!["name"]!.stringValue!, details: nil)
-            })
+            try await AuditLog.write(
+                db,
+                context,
+                ids.map {
+                    .init(action: .delete, resource: .userRole, resourceid: $0, resourcename: roles[$0]!["name"]!.stringValue!, details: nil)
+                }
+            )
         }
         changes.apply(.everything)
         return ["roleids": .array(ids.map { .string($0) })]

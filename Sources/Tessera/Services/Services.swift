@@ -26,8 +26,12 @@ public struct Services: Sendable {
 
     /// Starts the `lastaccess` writer; call `shutdown()` before closing the database.
     public init(
-        database: any Database, clock: UnixTime = .system, apiVersion: String = "7.0.0", lastAccessInterval: Duration = .seconds(1),
-        authFailureLimit: Int = Services.defaultAuthFailureLimit, logger: Logger = Logger(label: "tessera")
+        database: any Database,
+        clock: UnixTime = .system,
+        apiVersion: String = "7.0.0",
+        lastAccessInterval: Duration = .seconds(1),
+        authFailureLimit: Int = Services.defaultAuthFailureLimit,
+        logger: Logger = Logger(label: "tessera")
     ) {
         self.database = database
         self.clock = clock
@@ -50,8 +54,11 @@ public struct Services: Sendable {
         if let postgres = database as? PostgresStore {
             listener = Task {
                 await postgres.listen(
-                    channel: ChangeFeed.channel, listening: { cache.trust() }, lost: { cache.distrust() },
-                    received: { changes.apply(ChangeFeed.Change(payload: $0)) })
+                    channel: ChangeFeed.channel,
+                    listening: { cache.trust() },
+                    lost: { cache.distrust() },
+                    received: { changes.apply(ChangeFeed.Change(payload: $0)) }
+                )
             }
         } else {
             listener = Task { await changes.follow(database) }

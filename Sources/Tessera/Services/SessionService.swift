@@ -45,7 +45,8 @@ public struct SessionService: Sendable {
         var rule = Self.loginRule
         rule.fields[0] = .required("username", .string(maxLength: 255))
         let validated = try Validator.object(.object(object), rule, path: "/")
-        let username = validated["username"]!.stringValue!, password = validated["password"]!.stringValue!
+        let username = validated["username"]!.stringValue!
+        let password = validated["password"]!.stringValue!
         let now = clock.now
         try failures.check(ip)
 
@@ -54,9 +55,14 @@ public struct SessionService: Sendable {
             try await database.transaction { db in
                 if let updates { try await db.raw(updates).run() }
                 try await AuditLog.write(
-                    db, userid: account?.userid, username: account?.username ?? username, ip: ip, clock: now,
+                    db,
+                    userid: account?.userid,
+                    username: account?.username ?? username,
+                    ip: ip,
+                    clock: now,
                     recordsetid: recordsetid,
-                    extra + [.init(action: .loginFailed, resource: .user, resourceid: account?.userid, resourcename: "", details: nil)])
+                    extra + [.init(action: .loginFailed, resource: .user, resourceid: account?.userid, resourcename: "", details: nil)]
+                )
             }
             throw error
         }
@@ -72,25 +78,48 @@ public struct SessionService: Sendable {
         }
         guard try await Passwords.verify(password, hash: account.passwordHash) else {
             try await fail(
-                .application(Self.failedLogin), account: account,
-                extra: [.init(action: .update, resource: .user, resourceid: account.userid, resourcename: account.username,
-                              details: AuditLog.updateDetails("user", [("attempt_failed", String(failed + 1), String(failed))]))],
+                .application(Self.failedLogin),
+                account: account,
+                extra: [
+                    .init(
+                        action: .update,
+                        resource: .user,
+                        resourceid: account.userid,
+                        resourcename: account.username,
+                        details: AuditLog.updateDetails("user", [("attempt_failed", String(failed + 1), String(failed))])
+                    )
+                ],
                 updates: """
                     UPDATE users SET attempt_failed = attempt_failed + 1, attempt_clock = \(bind: now), attempt_ip = \(bind: String(ip.prefix(39)))
                     WHERE userid = \(bind: Int64(account.userid)!)
-                    """)
+                    """
+            )
         }
         let sessionid = try await database.transaction { db -> String in
             var records: [AuditLog.Record] = []
             if failed != 0 {
                 try await db.raw("UPDATE users SET attempt_failed = 0 WHERE userid = \(bind: Int64(account.userid)!)").run()
-                records.append(.init(action: .update, resource: .user, resourceid: account.userid, resourcename: account.username,
-                                     details: AuditLog.updateDetails("user", [("attempt_failed", "0", String(failed))])))
+                records.append(
+                    .init(
+                        action: .update,
+                        resource: .user,
+                        resourceid: account.userid,
+                        resourcename: account.username,
+                        details: AuditLog.updateDetails("user", [("attempt_failed", "0", String(failed))])
+                    )
+                )
             }
             let sessionid = try await SessionRepository.create(db, userid: account.userid, now: now)
             records.append(.init(action: .login, resource: .user, resourceid: account.userid, resourcename: "", details: nil))
-            try await AuditLog.write(db, userid: account.userid, username: account.username, ip: ip, clock: now,
-                                     recordsetid: recordsetid, records)
+            try await AuditLog.write(
+                db,
+                userid: account.userid,
+                username: account.username,
+                ip: ip,
+                clock: now,
+                recordsetid: recordsetid,
+                records
+            )
             return sessionid
         }
         guard validated["userData"] == .bool(true) else { return .string(sessionid) }
@@ -118,20 +147,24 @@ public struct SessionService: Sendable {
         return data
     }
 
-    /// `user.logout`: ends the caller's session. API tokens have no session and cannot be logged out.
-    public func logout(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        guard Validator.isEmptyContainer(params) else { throw APIError.invalid("/", "should be empty") }
+    /// Ends the caller's session with an audit record (`user.logout`, the web UI's sign-out). API tokens
+    /// have no session and cannot be logged out.
+    public func logout(_ context: CallContext) async throws {
         guard case .session(let sessionid) = context.principal.credential else {
             throw APIError.params(
-                "Cannot log out: this call is authenticated with an API token, which has no session. Disable, delete or regenerate the token to revoke it.")
+                "Cannot log out: this call is authenticated with an API token, which has no session. Disable, delete or regenerate the token to revoke it."
+            )
         }
         try await database.transaction { db in
             try await SessionRepository.terminate(db, sessionid: sessionid, userid: context.principal.userid)
-            try await AuditLog.write(db, context, [
-                .init(action: .logout, resource: .user, resourceid: context.principal.userid, resourcename: "", details: nil)
-            ])
+            try await AuditLog.write(
+                db,
+                context,
+                [
+                    .init(action: .logout, resource: .user, resourceid: context.principal.userid, resourcename: "", details: nil)
+                ]
+            )
         }
-        return .bool(true)
     }
 
     static let tokenCheckRule = ObjectRule([.required("token", .string())])

@@ -32,7 +32,9 @@ public struct Settings: Sendable {
     public static let settingsFields = Array(defaults.map(\.0).prefix(59))
 
     /// The fields of `authentication.get` that Tessera uses.
-    public static let authenticationFields = ["authentication_type", "http_auth_enabled", "ldap_case_sensitive", "passwd_min_length", "passwd_check_rules"]
+    public static let authenticationFields = [
+        "authentication_type", "http_auth_enabled", "ldap_case_sensitive", "passwd_min_length", "passwd_check_rules",
+    ]
 
     public func string(_ name: String) -> String { values[name] ?? "" }
     public func int(_ name: String) -> Int { Int(string(name)) ?? 0 }

@@ -29,12 +29,14 @@ public struct AuditLogService: Sendable {
     let database: any Database
 
     static let table = Table(
-        name: "auditlog", primaryKey: "auditid",
+        name: "auditlog",
+        primaryKey: "auditid",
         columns: [
             ("auditid", .text), ("userid", .id), ("username", .text), ("clock", .int), ("ip", .text), ("action", .int),
             ("resourcetype", .int), ("resourceid", .id), ("resource_cuid", .text), ("resourcename", .text), ("recordsetid", .text),
             ("details", .text),
-        ])
+        ]
+    )
 
     static let getRule = ObjectRule.strictGet(
         [
@@ -44,7 +46,9 @@ public struct AuditLogService: Sendable {
         filter: ["auditid", "userid", "clock", "action", "resourcetype", "ip", "resourceid", "resourcename", "username", "recordsetid"],
         search: ["ip", "resourcename", "username", "details"],
         afterSearch: [.optional("time_from", .int32(nullable: true)), .optional("time_till", .int32(nullable: true))],
-        output: table.columnNames, sortable: ["auditid", "userid", "clock"])
+        output: table.columnNames,
+        sortable: ["auditid", "userid", "clock"]
+    )
 
     public func get(_ context: CallContext, _ params: JSON) async throws -> JSON {
         let object = try Validator.object(params, Self.getRule, path: "/")
@@ -53,7 +57,8 @@ public struct AuditLogService: Sendable {
         if let ids = object["userids"]?.arrayValue { conditions.add(.among("userid", ids.compactMap { $0.stringValue.flatMap { Int64($0) } })) }
         if case .number(let n)? = object["time_from"] { conditions.add("clock >= \(bind: Int64(n)!)") }
         if case .number(let n)? = object["time_till"] { conditions.add("clock <= \(bind: Int64(n)!)") }
-        let options = GetOptions(object), where_ = conditions
+        let options = GetOptions(object)
+        let where_ = conditions
         return try await database.read { db in try await GetQuery.run(db, Self.table, options, where_) }
     }
 }

@@ -1,263 +1,343 @@
 import SQLKit
 
-/// The `token.*` rules (token spec §2), shared by the API, the UI and the CLI.
+/// The rules of API tokens (token spec §2), for the API, the web UI and the command line alike: who may
+/// change which tokens, unique names per owner, values made and stored only as hashes, audit records,
+/// and telling every instance's token cache about each change.
 public struct TokenService: Sendable {
     let database: any Database
     /// Told about every change that can alter whether a token authenticates.
     let changes: ChangeFeed
     let lastAccess: LastAccessRecorder
 
-    static let table = Table(
-        name: "token", primaryKey: "tokenid",
-        columns: [
-            ("tokenid", .id), ("name", .text), ("description", .text), ("userid", .id), ("lastaccess", .int),
-            ("status", .int), ("expires_at", .int), ("created_at", .int), ("creator_userid", .id),
-        ])
-
-    // MARK: - Parameter rules
-
-    static let createRule = ObjectRule([
-        .required("name", .string(maxLength: 64, notEmpty: true)),
-        .optional("description", .string(maxLength: 65535)),
-        .optional("userid", .id()),
-        .optional("status", .int32(allowed: .status)),
-        .optional("expires_at", .int32()),
-    ])
-
-    static let updateRule = ObjectRule([
-        .required("tokenid", .id()),
-        .optional("name", .string(maxLength: 64, notEmpty: true)),
-        .optional("description", .string(maxLength: 65535)),
-        .optional("status", .int32(allowed: .status)),
-        .optional("expires_at", .int32()),
-    ])
-
-    static let getRule = ObjectRule.strictGet(
-        [
-            .optional("tokenids", .list(.id(), normalize: true, nullable: true)),
-            .optional("userids", .list(.id(), normalize: true, nullable: true)),
-            .optional("token", .string(maxLength: 64, nullable: true)),
-            .optional("valid_at", .int32(nullable: true)),
-            .optional("expired_at", .int32(nullable: true)),
-        ],
-        filter: ["tokenid", "name", "userid", "lastaccess", "status", "expires_at", "created_at", "creator_userid"],
-        search: ["name", "description"], output: table.columnNames,
-        sortable: ["tokenid", "name", "lastaccess", "status", "expires_at", "created_at"])
-
-    /// Token changes are refused to the user named `guest` before anything else.
-    private func refuseGuest(_ context: CallContext) throws {
-        if context.principal.isGuest { throw APIError.noOperationPermission }
+    /// Refuses a caller who may not change tokens: the user named `guest` (before anything else, also
+    /// before the parameters are read), or a role without *Manage API tokens*.
+    public func authorizeChange(by caller: CallContext) throws(APIError) {
+        let permissions = caller.principal.permissions
+        guard permissions.mayChangeTokens, permissions.mayManageTokens else { throw APIError.noOperationPermission }
     }
 
-    // MARK: - create
+    // MARK: - Create
 
-    public func create(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        try refuseGuest(context)
-        let caller = context.principal
-        var items = try ParamShape.objects(params, Self.createRule)
-        for index in items.indices where items[index]["userid"] == nil {
-            items[index]["userid"] = .string(caller.userid)
+    /// Creates tokens without values (`token.generate` gives them one); returns their ids in order.
+    public func create(_ drafts: [TokenDraft], by caller: CallContext) async throws -> [TokenID] {
+        try authorizeChange(by: caller)
+        for (index, draft) in drafts.enumerated() { try Self.check(draft.name, draft.description, draft.expiry, item: index + 1) }
+        return try await database.transaction { db in try await insert(db, drafts, by: caller) }
+    }
+
+    /// Creates a token and gives it its value at once, in one transaction (the web UI's and the command
+    /// line's create): the value in the result is the only copy there will ever be.
+    public func createWithValue(_ draft: TokenDraft, by caller: CallContext) async throws -> GeneratedToken {
+        try authorizeChange(by: caller)
+        try Self.check(draft.name, draft.description, draft.expiry, item: 1)
+        let generated = try await database.transaction { db in
+            let ids = try await insert(db, [draft], by: caller)
+            // A token without a value is in no cache yet: nothing to announce.
+            let created = try await TokenRepository.tokens(db, ids: ids, owner: nil)
+            guard let generated = try await newValues(db, ids, created, by: caller).first else { throw APIError.noPermissions }
+            return generated
         }
-        try ParamShape.checkUnique(items, fields: ["userid", "name"])
-        let tokens = items
-        let ids = try await database.transaction { db -> [String] in
-            var checked = Set<String>()
-            for item in tokens {
-                let userid = item["userid"]!.stringValue!
-                guard userid != caller.userid, checked.insert(userid).inserted else { continue }
-                guard caller.isSuperAdmin, try await UserRepository.exists(db, userid: userid) else {
-                    throw APIError.params("User with ID \"\(userid)\" is not available.")
-                }
+        return generated
+    }
+
+    private func insert(_ db: any SQLDatabase, _ drafts: [TokenDraft], by caller: CallContext) async throws -> [TokenID] {
+        let me = caller.principal.id
+        let owners = drafts.map { $0.owner ?? me }
+        try Self.checkUnique(zip(owners, drafts.map(\.name)).map { ($0, $1) })
+        var checked = Set<UserID>()
+        for owner in owners where owner != me && checked.insert(owner).inserted {
+            guard caller.principal.permissions.mayCreateToken(for: owner), try await UserRepository.exists(db, userid: owner.description) else {
+                throw APIError.params("User with ID \"\(owner)\" is not available.")
             }
-            try await Self.checkNamesFree(db, tokens.map { ($0["userid"]!.stringValue!, $0["name"]!.stringValue!) })
-            let first = try await IDAllocator.reserve(db, table: "token", field: "tokenid", count: tokens.count)
-            var ids: [String] = []
-            var records: [AuditLog.Record] = []
-            for (offset, item) in tokens.enumerated() {
-                let tokenid = first + Int64(offset)
-                let description = item["description"]?.stringValue ?? ""
-                let status = item["status"]?.scalarText.flatMap { Int64($0) } ?? 0
-                let expiresAt = item["expires_at"]?.scalarText.flatMap { Int64($0) } ?? 0
-                try await db.raw(
-                    """
-                    INSERT INTO token (tokenid, name, description, userid, token, lastaccess, status, expires_at, created_at, creator_userid)
-                    VALUES (\(bind: tokenid), \(bind: item["name"]!.stringValue!), \(bind: description), \(bind: Int64(item["userid"]!.stringValue!)!),
-                        NULL, 0, \(bind: status), \(bind: expiresAt), \(bind: context.now), \(bind: Int64(caller.userid)!))
-                    """
-                ).run()
-                ids.append(String(tokenid))
-                // Non-default fields in input order, then tokenid.
-                var details: [(String, String)] = []
-                for (key, value) in item.pairs {
-                    let text = value.scalarText ?? ""
-                    let isDefault = (key == "description" && text.isEmpty) || ((key == "status" || key == "expires_at") && text == "0")
-                    if !isDefault { details.append((key, text)) }
-                }
-                details.append(("tokenid", String(tokenid)))
-                records.append(.init(action: .add, resource: .apiToken, resourceid: String(tokenid),
-                                     resourcename: item["name"]!.stringValue!, details: AuditLog.addDetails("token", details)))
-            }
-            try await AuditLog.write(db, context, records)
-            return ids
         }
-        return ["tokenids": .array(ids.map { .string($0) })]
+        try await Self.checkNamesFree(db, zip(owners, drafts.map(\.name)).map { ($0, $1) })
+        let first = try await IDAllocator.reserve(db, table: "token", field: "tokenid", count: drafts.count)
+        var records: [AuditLog.Record] = []
+        var ids: [TokenID] = []
+        for (offset, draft) in drafts.enumerated() {
+            let token = Token(
+                id: TokenID(first + Int64(offset)),
+                name: draft.name,
+                description: draft.description,
+                owner: owners[offset],
+                lastAccess: 0,
+                status: draft.status,
+                expiry: draft.expiry,
+                createdAt: caller.now,
+                creator: me
+            )
+            try await TokenRepository.insert(db, token)
+            ids.append(token.id)
+            records.append(
+                .init(
+                    action: .add,
+                    resource: .apiToken,
+                    resourceid: token.id.description,
+                    resourcename: token.name,
+                    details: AuditLog.addDetails("token", Self.addedFields(draft, token))
+                )
+            )
+        }
+        try await AuditLog.write(db, caller, records)
+        return ids
     }
 
-    /// Refuses names a user already has, naming the first existing token that clashes (the whole
-    /// set is looked up at once, so renaming two tokens to each other's names fails too).
-    private static func checkNamesFree(_ db: any SQLDatabase, _ pairs: [(userid: String, name: String)]) async throws {
-        guard !pairs.isEmpty else { return }
-        let matches: [SQLQueryString] = pairs.map { "(userid = \(bind: Int64($0.userid)!) AND name = \(bind: $0.name))" }
-        let query: SQLQueryString = "SELECT userid, name FROM token WHERE " + matches.joined(separator: " OR ") + " ORDER BY tokenid LIMIT 1"
-        if let row = try await db.raw(query).first() {
-            let name = try row.decode(column: "name", as: String.self), userid = try row.decode(column: "userid", as: Int64.self)
-            throw APIError.params("API token \"\(name)\" already exists for userid \"\(userid)\".")
+    /// The audit details of a new token: the fields given with other than their default values, in the
+    /// order given, an owner that was not given (the caller) after them, then the id.
+    private static func addedFields(_ draft: TokenDraft, _ token: Token) -> [(String, String)] {
+        var given = draft.given.filter { $0 != .userid || draft.owner != nil }
+        if draft.owner == nil { given.append(.userid) }
+        var fields: [(String, String)] = []
+        for field in given {
+            let text = token.text(of: field)
+            let isDefault = (field == .description && text.isEmpty) || ((field == .status || field == .expiresAt) && text == "0")
+            if !isDefault { fields.append((field.rawValue, text)) }
         }
+        fields.append(("tokenid", token.id.description))
+        return fields
     }
 
-    // MARK: - update
+    // MARK: - Update
 
-    public func update(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        try refuseGuest(context)
-        let items = try ParamShape.objects(params, Self.updateRule)
-        try ParamShape.checkUnique(items, fields: ["tokenid"])
-        let ids = items.map { $0["tokenid"]!.stringValue! }
+    /// Changes tokens the caller may change (`onlyOwn`: only the caller's own, as under User settings);
+    /// returns their ids. Unchanged fields are not written and not audited.
+    @discardableResult
+    public func update(_ changes: [TokenChange], by caller: CallContext, onlyOwn: Bool = false) async throws -> [TokenID] {
+        try authorizeChange(by: caller)
+        let ids = changes.map(\.id)
+        try await requireOwn(ids, by: caller, onlyOwn: onlyOwn)
+        if ids.isEmpty { throw APIError.invalid("/", "cannot be empty") }
+        for (index, change) in changes.enumerated() { try Self.check(change.name, change.description, change.expiry, item: index + 1) }
+        try Self.checkUnique(ids.map { ($0.description, "tokenid") }, fields: "tokenid")
         try await database.transaction { db in
-            try await changes.announce(.tokens(ids), in: db)
-            let existing = try await visibleTokens(db, context, ids: ids)
-            guard existing.count == Set(ids).count else { throw APIError.noPermissions }
-            var withOwners = items
-            for index in withOwners.indices {
-                withOwners[index]["userid"] = existing[ids[index]]!["userid"]
-            }
-            try ParamShape.checkUnique(withOwners.filter { $0["name"] != nil }, fields: ["userid", "name"])
-            try await Self.checkNamesFree(db, withOwners.compactMap { item in
-                let old = existing[item["tokenid"]!.stringValue!]!
-                guard let name = item["name"]?.stringValue, name != old["name"]?.stringValue else { return nil }
-                return (old["userid"]!.stringValue!, name)
-            })
+            let existing = try await visible(db, ids, by: caller, onlyOwn: onlyOwn)
+            let edits = changes.compactMap { change in existing[change.id].map { (change: change, old: $0) } }
+            try Self.checkUnique(edits.compactMap { edit in edit.change.name.map { (edit.old.owner, $0) } })
+            try await Self.checkNamesFree(
+                db,
+                edits.compactMap { edit in
+                    guard let name = edit.change.name, name != edit.old.name else { return nil }
+                    return (edit.old.owner, name)
+                }
+            )
             var records: [AuditLog.Record] = []
-            for item in items {
-                let tokenid = item["tokenid"]!.stringValue!
-                let old = existing[tokenid]!
-                var edits: [(String, new: String, old: String)] = []
-                for (key, value) in item.pairs where key != "tokenid" {
-                    let new = value.scalarText ?? "", previous = old[key]?.stringValue ?? ""
-                    if new != previous { edits.append((key, new, previous)) }
-                }
-                guard !edits.isEmpty else { continue }
-                var sets: [SQLQueryString] = []
-                for change in edits {
-                    if change.0 == "name" || change.0 == "description" {
-                        sets.append("\(ident: change.0) = \(bind: change.new)")
-                    } else {
-                        sets.append("\(ident: change.0) = \(bind: Int64(change.new)!)")
-                    }
-                }
-                try await db.raw("UPDATE token SET " + sets.joined(separator: ", ") + " WHERE tokenid = \(bind: Int64(tokenid)!)").run()
-                records.append(.init(action: .update, resource: .apiToken, resourceid: tokenid,
-                                     resourcename: old["name"]?.stringValue ?? "", details: AuditLog.updateDetails("token", edits)))
+            for (change, old) in edits {
+                let new = old.applying(change)
+                let edited = change.given.filter { $0 != .userid && new.text(of: $0) != old.text(of: $0) }
+                guard !edited.isEmpty else { continue }
+                try await TokenRepository.update(db, new, fields: edited)
+                records.append(
+                    .init(
+                        action: .update,
+                        resource: .apiToken,
+                        resourceid: old.id.description,
+                        resourcename: old.name,
+                        details: AuditLog.updateDetails("token", edited.map { ($0.rawValue, new.text(of: $0), old.text(of: $0)) })
+                    )
+                )
             }
-            try await AuditLog.write(db, context, records)
+            try await AuditLog.write(db, caller, records)
         }
-        changes.apply(.tokens(ids))
-        return ["tokenids": .array(ids.map { .string($0) })]
+        self.changes.apply(.tokens(ids.map(\.description)))
+        return ids
     }
 
-    /// The tokens among `ids` that the caller may see (its own, or all for a Super admin), by id.
-    private func visibleTokens(_ db: any SQLDatabase, _ context: CallContext, ids: [String]) async throws -> [String: JSONObject] {
-        var conditions = Conditions()
-        conditions.add(.among("tokenid", ids.compactMap { Int64($0) }))
-        if !context.principal.isSuperAdmin { conditions.add("userid = \(bind: Int64(context.principal.userid)!)") }
-        let rows = try await db.raw("SELECT \(idents: Self.table.columnNames, joinedBy: ", ") FROM token" + conditions.clause).all()
-        var result: [String: JSONObject] = [:]
-        for row in rows {
-            let object = try Self.table.decode(row, columns: Self.table.columnNames)
-            result[object["tokenid"]!.stringValue!] = object
-        }
-        return result
+    /// Enables or disables tokens.
+    public func setStatus(_ status: TokenStatus, of ids: [TokenID], by caller: CallContext, onlyOwn: Bool = false) async throws {
+        try await update(ids.map { TokenChange(id: $0, status: status, given: [.status]) }, by: caller, onlyOwn: onlyOwn)
     }
 
-    // MARK: - delete
+    // MARK: - Delete
 
-    public func delete(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        try refuseGuest(context)
-        let ids = try ParamShape.idList(params)
+    /// Deletes tokens the caller may change; they stop working on every instance.
+    public func delete(_ ids: [TokenID], by caller: CallContext, onlyOwn: Bool = false) async throws {
+        try authorizeChange(by: caller)
+        try await requireOwn(ids, by: caller, onlyOwn: onlyOwn)
+        try Self.checkList(ids)
         try await database.transaction { db in
-            try await changes.announce(.tokens(ids), in: db)
-            let existing = try await visibleTokens(db, context, ids: ids)
-            guard existing.count == ids.count else { throw APIError.noPermissions }
-            try await Self.deleteTokens(db, context, ids.map { ($0, existing[$0]!["name"]?.stringValue ?? "") })
+            let existing = try await visible(db, ids, by: caller, onlyOwn: onlyOwn)
+            try await Self.delete(db, ids.map { ($0, existing[$0]?.name ?? "") }, by: caller)
         }
-        changes.apply(.tokens(ids))
-        return ["tokenids": .array(ids.map { .string($0) })]
+        changes.apply(.tokens(ids.map(\.description)))
     }
 
-    /// Deletes tokens with one audit DELETE record each (also used when their owner is deleted).
-    static func deleteTokens(_ db: any SQLDatabase, _ context: CallContext, _ tokens: [(tokenid: String, name: String)]) async throws {
+    /// Deletes tokens with one audit DELETE record each (also when their owner is deleted).
+    static func delete(_ db: any SQLDatabase, _ tokens: [(id: TokenID, name: String)], by caller: CallContext) async throws {
         guard !tokens.isEmpty else { return }
-        try await db.raw("DELETE FROM token WHERE " + .among("tokenid", tokens.compactMap { Int64($0.tokenid) })).run()
-        try await AuditLog.write(db, context, tokens.map {
-            .init(action: .delete, resource: .apiToken, resourceid: $0.tokenid, resourcename: $0.name, details: nil)
-        })
+        try await TokenRepository.delete(db, ids: tokens.map(\.id))
+        try await AuditLog.write(
+            db,
+            caller,
+            tokens.map { .init(action: .delete, resource: .apiToken, resourceid: $0.id.description, resourcename: $0.name, details: nil) }
+        )
     }
 
-    // MARK: - generate
+    // MARK: - Generate
 
-    public func generate(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        try refuseGuest(context)
-        let ids = try ParamShape.idList(params)
-        let results = try await database.transaction { db -> [JSON] in
-            try await changes.announce(.tokens(ids), in: db)
-            let existing = try await visibleTokens(db, context, ids: ids)
-            guard existing.count == ids.count else { throw APIError.noPermissions }
-            var results: [JSON] = []
-            var records: [AuditLog.Record] = []
-            for tokenid in ids {
-                let value = Secrets.newToken()
-                try await db.raw(
-                    """
-                    UPDATE token SET token = \(bind: Secrets.tokenHash(value)), creator_userid = \(bind: Int64(context.principal.userid)!)
-                    WHERE tokenid = \(bind: Int64(tokenid)!)
-                    """
-                ).run()
-                results.append(["tokenid": .string(tokenid), "token": .string(value)])
-                records.append(.init(action: .update, resource: .apiToken, resourceid: tokenid,
-                                     resourcename: existing[tokenid]!["name"]?.stringValue ?? "",
-                                     details: AuditLog.updateDetails("token", [("token", "******", "******")])))
-            }
-            try await AuditLog.write(db, context, records)
-            return results
+    /// Gives tokens new values; their old values stop working on every instance.
+    public func generate(_ ids: [TokenID], by caller: CallContext, onlyOwn: Bool = false) async throws -> [GeneratedToken] {
+        try authorizeChange(by: caller)
+        try await requireOwn(ids, by: caller, onlyOwn: onlyOwn)
+        try Self.checkList(ids)
+        let generated = try await database.transaction { db in
+            try await newValues(db, ids, try await visible(db, ids, by: caller, onlyOwn: onlyOwn), by: caller)
         }
-        changes.apply(.tokens(ids))
-        return .array(results)
+        changes.apply(.tokens(ids.map(\.description)))
+        return generated
     }
 
-    // MARK: - get
+    /// Gives one token a new value.
+    public func generate(_ id: TokenID, by caller: CallContext, onlyOwn: Bool = false) async throws -> GeneratedToken {
+        guard let generated = try await generate([id], by: caller, onlyOwn: onlyOwn).first else { throw APIError.noPermissions }
+        return generated
+    }
 
-    public func get(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        let object = try Validator.object(params, Self.getRule, path: "/")
-        var conditions = Conditions()
-        if !context.principal.isSuperAdmin { conditions.add("userid = \(bind: Int64(context.principal.userid)!)") }
-        if let ids = object["tokenids"]?.arrayValue { conditions.add(.among("tokenid", ids.compactMap { $0.stringValue.flatMap { Int64($0) } })) }
-        if let ids = object["userids"]?.arrayValue { conditions.add(.among("userid", ids.compactMap { $0.stringValue.flatMap { Int64($0) } })) }
-        if let token = object["token"]?.stringValue { conditions.add("token = \(bind: Secrets.tokenHash(token))") }
-        if case .number(let n)? = object["valid_at"] { conditions.add("expires_at = 0 OR expires_at > \(bind: Int64(n)!)") }
-        if case .number(let n)? = object["expired_at"] { conditions.add("expires_at <> 0 AND expires_at <= \(bind: Int64(n)!)") }
-        let options = GetOptions(object), where_ = conditions
-        let found = try await database.read { db in try await GetQuery.rows(db, Self.table, options, where_) }
-        switch found {
-        case .count(let n): return .string(String(n))
-        case .rows(var rows):
-            // Uses not yet written by the lastaccess recorder.
-            for index in rows.indices where rows[index].object.has("lastaccess") {
-                if let pending = lastAccess.pendingValue(tokenid: Int64(rows[index].key)!),
-                    pending > Int64(rows[index].object["lastaccess"]?.stringValue ?? "0") ?? 0
-                {
-                    rows[index].object["lastaccess"] = .string(String(pending))
+    private func newValues(
+        _ db: any SQLDatabase,
+        _ ids: [TokenID],
+        _ tokens: [TokenID: Token],
+        by caller: CallContext
+    ) async throws
+        -> [GeneratedToken]
+    {
+        var generated: [GeneratedToken] = []
+        for id in ids {
+            let value = Secrets.newToken()
+            try await TokenRepository.setValue(db, id, hash: Secrets.tokenHash(value), creator: caller.principal.id)
+            generated.append(GeneratedToken(id: id, value: value))
+        }
+        try await AuditLog.write(
+            db,
+            caller,
+            ids.map {
+                .init(
+                    action: .update,
+                    resource: .apiToken,
+                    resourceid: $0.description,
+                    resourcename: tokens[$0]?.name ?? "",
+                    details: AuditLog.updateDetails("token", [("token", "******", "******")])
+                )
+            }
+        )
+        return generated
+    }
+
+    // MARK: - Read
+
+    /// The tokens a query finds among those the caller may see, with uses not yet written counted.
+    public func tokens(_ query: TokenQuery, by caller: CallContext) async throws -> [Token] {
+        guard case .rows(let tokens) = try await find(query, by: caller) else { return [] }
+        return tokens
+    }
+
+    /// The tokens a query finds, or their number when its options ask for a count.
+    func find(_ query: TokenQuery, by caller: CallContext) async throws -> GetQuery.Listed<Token> {
+        let conditions = query.conditions(limitedTo: caller.principal.permissions.tokenOwnerLimit())
+        let options = query.listOptions
+        switch try await database.read({ db in try await TokenRepository.find(db, options, conditions) }) {
+        case .count(let count): return .count(count)
+        case .rows(var tokens):
+            for index in tokens.indices {
+                if let pending = lastAccess.pendingValue(tokenid: tokens[index].id.value), pending > tokens[index].lastAccess {
+                    tokens[index].lastAccess = pending
                 }
             }
-            return GetQuery.shape(rows, options)
+            return .rows(tokens)
         }
+    }
+
+    // MARK: - Rules
+
+    /// The tokens among `ids` that the caller may change, all of them or none: an id that does not exist
+    /// or is not the caller's to change fails the whole call. Announces the change to other instances.
+    private func visible(_ db: any SQLDatabase, _ ids: [TokenID], by caller: CallContext, onlyOwn: Bool) async throws -> [TokenID: Token] {
+        try await changes.announce(.tokens(ids.map(\.description)), in: db)
+        let found = try await TokenRepository.tokens(db, ids: ids, owner: caller.principal.permissions.tokenOwnerLimit(onlyOwn: onlyOwn))
+        guard found.count == Set(ids).count else { throw APIError.noPermissions }
+        return found
+    }
+
+    /// The longest name and description, in characters (Unicode scalars, as Zabbix counts them).
+    static let nameLimit = 64
+    static let descriptionLimit = 65535
+
+    /// The fields of the `item`th token of a call (the API's rule tree checks the same first, with the
+    /// same messages): a name that is not empty and not too long, text without NUL characters (PostgreSQL
+    /// cannot store them), and an expiry time that fits the 32-bit column, as in Zabbix.
+    private static func check(_ name: String?, _ description: String?, _ expiry: Expiry?, item: Int) throws(APIError) {
+        func text(_ value: String?, _ field: TokenField, limit: Int) throws(APIError) {
+            guard let value else { return }
+            let path = "/\(item)/\(field.rawValue)"
+            if value.containsNUL { throw .invalid(path, "the NUL character is not allowed") }
+            if field == .name, value.isEmpty { throw .invalid(path, "cannot be empty") }
+            if value.unicodeScalars.count > limit { throw .invalid(path, "value is too long") }
+        }
+        try text(name, .name, limit: nameLimit)
+        try text(description, .description, limit: descriptionLimit)
+        if let time = expiry?.unixTime, Int32(exactly: time) == nil { throw .invalid("/\(item)/expires_at", "a number is too large") }
+    }
+
+    /// The ids of a delete or generate: at least one, none twice.
+    private static func checkList(_ ids: [TokenID]) throws(APIError) {
+        if ids.isEmpty { throw APIError.invalid("/", "cannot be empty") }
+        var seen = Set<TokenID>()
+        for (index, id) in ids.enumerated() where !seen.insert(id).inserted {
+            throw .invalid("/\(index + 1)", "value (\(id)) already exists")
+        }
+    }
+
+    /// Under User settings (`onlyOwn`) every id must be one of the caller's own tokens, checked before
+    /// the ids themselves (a repeated id of someone else's token is refused as not permitted).
+    private func requireOwn(_ ids: [TokenID], by caller: CallContext, onlyOwn: Bool) async throws {
+        guard onlyOwn, !ids.isEmpty else { return }
+        let own = try await database.read { db in try await TokenRepository.tokens(db, ids: ids, owner: caller.principal.id) }
+        guard own.count == Set(ids).count else { throw APIError.noPermissions }
+    }
+
+    /// A user's token names are unique: `Invalid parameter "/2": value (userid, name)=(1, a) already exists.`
+    private static func checkUnique(_ pairs: [(owner: UserID, name: String)]) throws(APIError) {
+        try checkUnique(pairs.map { ($0.owner.description, $0.name) }, fields: "userid, name")
+    }
+
+    /// The first repeated tuple of a call, by its position in the call.
+    private static func checkUnique(_ tuples: [(String, String)], fields: String) throws(APIError) {
+        var seen = Set<[String]>()
+        for (index, tuple) in tuples.enumerated() {
+            let key = fields.contains(",") ? [tuple.0, tuple.1] : [tuple.0]
+            if !seen.insert(key).inserted {
+                throw .invalid("/\(index + 1)", "value (\(fields))=(\(key.joined(separator: ", "))) already exists")
+            }
+        }
+    }
+
+    /// Refuses names a user already has, naming the first existing token that clashes (the whole set is
+    /// looked up at once, so renaming two tokens to each other's names fails too).
+    private static func checkNamesFree(_ db: any SQLDatabase, _ pairs: [(owner: UserID, name: String)]) async throws {
+        if let clash = try await TokenRepository.firstWithName(db, pairs) {
+            throw APIError.params("API token \"\(clash.name)\" already exists for userid \"\(clash.owner)\".")
+        }
+    }
+}
+
+extension Token {
+    /// A field's value as the API prints it and the audit log records it.
+    func text(of field: TokenField) -> String {
+        switch field {
+        case .name: return name
+        case .description: return description
+        case .userid: return owner.description
+        case .status: return String(status.rawValue)
+        case .expiresAt: return String(expiry.unixTime)
+        }
+    }
+
+    /// The token with a change's fields set.
+    func applying(_ change: TokenChange) -> Token {
+        var token = self
+        if let name = change.name { token.name = name }
+        if let description = change.description { token.description = description }
+        if let status = change.status { token.status = status }
+        if let expiry = change.expiry { token.expiry = expiry }
+        return token
     }
 }

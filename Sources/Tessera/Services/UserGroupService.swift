@@ -30,13 +30,15 @@ public struct UserGroupService: Sendable {
 
     /// `userids` is the deprecated form of `users`.
     private static func resolveUserids(_ params: JSON) throws(APIError) -> JSON {
-        .array(try ParamShape.items(params).map { item throws(APIError) -> JSON in
-            guard case .object(var object) = item, let ids = object["userids"] else { return item }
-            if object["users"] != nil { throw APIError.params("Parameter \"userids\" is deprecated.") }
-            object["userids"] = nil
-            object["users"] = .array((ids.listElements ?? [ids]).map { ["userid": $0] })
-            return .object(object)
-        })
+        .array(
+            try ParamShape.items(params).map { item throws(APIError) -> JSON in
+                guard case .object(var object) = item, let ids = object["userids"] else { return item }
+                if object["users"] != nil { throw APIError.params("Parameter \"userids\" is deprecated.") }
+                object["userids"] = nil
+                object["users"] = .array((ids.listElements ?? [ids]).map { ["userid": $0] })
+                return .object(object)
+            }
+        )
     }
 
     // MARK: - get
@@ -115,15 +117,27 @@ public struct UserGroupService: Sendable {
                 // Given fields with non-default values in input order, members expanded, then the id.
                 var details: [(String, JSON)] = []
                 for (key, value) in item.pairs {
-                    if key == "users" { details += membership; continue }
+                    if key == "users" {
+                        details += membership
+                        continue
+                    }
                     guard Self.writable.contains(key), let text = value.scalarText, key == "name" || text != "0" else { continue }
                     details.append(("usergroup.\(key)", ["add", .string(text)]))
                 }
                 details.append(("usergroup.usrgrpid", ["add", .string(String(id))]))
-                try await AuditLog.write(db, context, [
-                    .init(action: .add, resource: .userGroup, resourceid: String(id), resourcename: item["name"]!.stringValue!,
-                          details: JSONObject(details))
-                ])
+                try await AuditLog.write(
+                    db,
+                    context,
+                    [
+                        .init(
+                            action: .add,
+                            resource: .userGroup,
+                            resourceid: String(id),
+                            resourcename: item["name"]!.stringValue!,
+                            details: JSONObject(details)
+                        )
+                    ]
+                )
                 ids.append(String(id))
             }
             return ids
@@ -175,10 +189,19 @@ public struct UserGroupService: Sendable {
                 var details = AuditLog.updateDetails("usergroup", edits).pairs
                 if let userids = Self.userIDs(item) { details += try await Self.setUsers(db, usrgrpid: id, userids: userids) }
                 if !details.isEmpty {
-                    try await AuditLog.write(db, context, [
-                        .init(action: .update, resource: .userGroup, resourceid: id, resourcename: old["name"]?.stringValue ?? "",
-                              details: JSONObject(details))
-                    ])
+                    try await AuditLog.write(
+                        db,
+                        context,
+                        [
+                            .init(
+                                action: .update,
+                                resource: .userGroup,
+                                resourceid: id,
+                                resourcename: old["name"]?.stringValue ?? "",
+                                details: JSONObject(details)
+                            )
+                        ]
+                    )
                 }
             }
             try await Self.checkNobodyGroupless(db)
@@ -221,7 +244,8 @@ public struct UserGroupService: Sendable {
         var details: [(String, JSON)] = []
         var existing = Set<String>()
         for row in try await db.raw("SELECT id, userid FROM users_groups WHERE usrgrpid = \(bind: group) ORDER BY id").all() {
-            let id = try row.decode(column: "id", as: Int64.self), userid = String(try row.decode(column: "userid", as: Int64.self))
+            let id = try row.decode(column: "id", as: Int64.self)
+            let userid = String(try row.decode(column: "userid", as: Int64.self))
             if userids.contains(userid) {
                 existing.insert(userid)
             } else {
@@ -265,9 +289,13 @@ public struct UserGroupService: Sendable {
             }
             try await db.raw("DELETE FROM usrgrp WHERE " + .among("usrgrpid", ids.compactMap { Int64($0) })).run()
             try await Self.checkNobodyGroupless(db)
-            try await AuditLog.write(db, context, ids.map {
-                .init(action: .delete, resource: .userGroup, resourceid: $0, resourcename: groups[$0]!["name"]!.stringValue!, details: nil)
-            })
+            try await AuditLog.write(
+                db,
+                context,
+                ids.map {
+                    .init(action: .delete, resource: .userGroup, resourceid: $0, resourcename: groups[$0]!["name"]!.stringValue!, details: nil)
+                }
+            )
         }
         changes.apply(.everything)
         return ["usrgrpids": .array(ids.map { .string($0) })]

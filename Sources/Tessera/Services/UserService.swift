@@ -85,22 +85,15 @@ public struct UserService: Sendable {
 
     public func get(_ context: CallContext, _ params: JSON) async throws -> JSON {
         let (options, object) = try GetOptions.legacy(
-            params, table: Self.table, sortable: ["userid", "username", "alias"], aliases: ["alias": "username"])
+            params,
+            table: Self.table,
+            sortable: ["userid", "username", "alias"],
+            aliases: ["alias": "username"]
+        )
         if options.filter?["passwd"] != nil { throw APIError.params("It is not possible to filter by user password.") }
         if options.search?["passwd"] != nil { throw APIError.params("It is not possible to search by user password.") }
-        let caller = context.principal
         var conditions = Conditions()
-        if !caller.isSuperAdmin {
-            if object["editable"].isTruthy {
-                conditions.add("userid = \(bind: Int64(caller.userid)!)")
-            } else {
-                conditions.add(
-                    """
-                    userid IN (SELECT b.userid FROM users_groups a JOIN users_groups b ON a.usrgrpid = b.usrgrpid
-                               WHERE a.userid = \(bind: Int64(caller.userid)!)) OR userid = \(bind: Int64(caller.userid)!)
-                    """)
-            }
-        }
+        if let visible = UserRepository.visibility(for: context.principal, editable: object["editable"].isTruthy) { conditions.add(visible) }
         if let ids = object["userids"].map(Self.idValues) { conditions.add(.among("userid", ids)) }
         if let ids = object["usrgrpids"].map(Self.idValues) {
             conditions.add("userid IN (SELECT userid FROM users_groups WHERE " + .among("usrgrpid", ids) + ")")
@@ -160,7 +153,9 @@ public struct UserService: Sendable {
     }
 
     private static func roleid(_ db: any SQLDatabase, userid: String) async throws -> String {
-        String(try await db.raw("SELECT roleid FROM users WHERE userid = \(bind: Int64(userid)!)").first()?.decode(column: "roleid", as: Int64.self) ?? 0)
+        String(
+            try await db.raw("SELECT roleid FROM users WHERE userid = \(bind: Int64(userid)!)").first()?.decode(column: "roleid", as: Int64.self) ?? 0
+        )
     }
 
     static func groupFlags(_ db: any SQLDatabase, userids: [String]) async throws -> [String: (gui: Int, debug: Int, status: Int)] {
@@ -173,7 +168,10 @@ public struct UserService: Sendable {
         var result: [String: (Int, Int, Int)] = [:]
         for row in rows {
             result[String(try row.decode(column: "userid", as: Int64.self))] =
-                (try row.decode(column: "gui", as: Int.self), try row.decode(column: "debug", as: Int.self), try row.decode(column: "status", as: Int.self))
+                (
+                    try row.decode(column: "gui", as: Int.self), try row.decode(column: "debug", as: Int.self),
+                    try row.decode(column: "status", as: Int.self)
+                )
         }
         return result
     }
@@ -191,15 +189,19 @@ public struct UserService: Sendable {
             try Self.applyLoginOptions(&items[index])
             if let password = items[index]["passwd"]?.stringValue,
                 let reason = policy.violation(
-                    password, username: items[index]["username"]?.stringValue ?? "", name: items[index]["name"]?.stringValue ?? "",
-                    surname: items[index]["surname"]?.stringValue ?? "")
+                    password,
+                    username: items[index]["username"]?.stringValue ?? "",
+                    name: items[index]["name"]?.stringValue ?? "",
+                    surname: items[index]["surname"]?.stringValue ?? ""
+                )
             {
                 throw APIError.params("Incorrect value for field \"/\(index + 1)/passwd\": \(reason).")
             }
         }
         var hashes: [String?] = []
         for item in items { hashes.append(try await item["passwd"]?.stringValue.asyncMap(Passwords.hash)) }
-        let users = items, passwordHashes = hashes
+        let users = items
+        let passwordHashes = hashes
         let ids = try await database.transaction { db -> [String] in
             for item in users {
                 let username = item["username"]!.stringValue!
@@ -231,14 +233,26 @@ public struct UserService: Sendable {
                 let membership = try await GroupRepository.setMemberships(db, userid: String(userid), groups: Self.groupIDs(item))
                 var details: [(String, JSON)] = []
                 for (key, value) in item.pairs where key != "medias" && key != "user_medias" {
-                    if key == "usrgrps" { details += membership; continue }
+                    if key == "usrgrps" {
+                        details += membership
+                        continue
+                    }
                     details.append(("user.\(key)", ["add", .string(key == "passwd" ? "******" : value.scalarText ?? "")]))
                 }
                 details.append(("user.userid", ["add", .string(String(userid))]))
-                try await AuditLog.write(db, context, [
-                    .init(action: .add, resource: .user, resourceid: String(userid), resourcename: item["username"]!.stringValue!,
-                          details: JSONObject(details))
-                ])
+                try await AuditLog.write(
+                    db,
+                    context,
+                    [
+                        .init(
+                            action: .add,
+                            resource: .user,
+                            resourceid: String(userid),
+                            resourcename: item["username"]!.stringValue!,
+                            details: JSONObject(details)
+                        )
+                    ]
+                )
                 ids.append(String(userid))
             }
             return ids
@@ -312,7 +326,8 @@ public struct UserService: Sendable {
         }
         var hashes: [String?] = []
         for item in items { hashes.append(try await item["passwd"]?.stringValue.asyncMap(Passwords.hash)) }
-        let users = items, passwordHashes = hashes
+        let users = items
+        let passwordHashes = hashes
         try await database.transaction { db in
             try await changes.announce(.everything, in: db)
             let leaving = users.filter { item in
@@ -367,9 +382,13 @@ public struct UserService: Sendable {
                     details += try await GroupRepository.setMemberships(db, userid: userid, groups: Self.groupIDs(item))
                 }
                 if !details.isEmpty {
-                    try await AuditLog.write(db, context, [
-                        .init(action: .update, resource: .user, resourceid: userid, resourcename: account.username, details: JSONObject(details))
-                    ])
+                    try await AuditLog.write(
+                        db,
+                        context,
+                        [
+                            .init(action: .update, resource: .user, resourceid: userid, resourcename: account.username, details: JSONObject(details))
+                        ]
+                    )
                 }
             }
             let groupless = try await db.raw(
@@ -405,15 +424,17 @@ public struct UserService: Sendable {
                 throw APIError.params("At least one active user must exist with role \"\(readonly.name)\".")
             }
             let idValues = ids.compactMap { Int64($0) }
-            try await db.raw("UPDATE token SET creator_userid = NULL WHERE " + .among("creator_userid", idValues)).run()
-            let tokens = try await db.raw("SELECT tokenid, name FROM token WHERE " + .among("userid", idValues) + " ORDER BY tokenid").all()
-            try await TokenService.deleteTokens(db, context, try tokens.map {
-                (String(try $0.decode(column: "tokenid", as: Int64.self)), try $0.decode(column: "name", as: String.self))
-            })
+            let userids = idValues.map { UserID($0) }
+            try await TokenRepository.clearCreator(db, userids)
+            try await TokenService.delete(db, try await TokenRepository.owned(db, by: userids), by: context)
             try await db.raw("DELETE FROM users WHERE " + .among("userid", idValues)).run()
-            try await AuditLog.write(db, context, accounts.map {
-                .init(action: .delete, resource: .user, resourceid: $0.userid, resourcename: $0.username, details: nil)
-            })
+            try await AuditLog.write(
+                db,
+                context,
+                accounts.map {
+                    .init(action: .delete, resource: .user, resourceid: $0.userid, resourcename: $0.username, details: nil)
+                }
+            )
         }
         changes.apply(.everything)
         return ["userids": .array(ids.map { .string($0) })]
@@ -422,7 +443,8 @@ public struct UserService: Sendable {
     public func unblock(_ context: CallContext, _ params: JSON) async throws -> JSON {
         let ids = try ParamShape.idList(params)
         try await database.transaction { db in
-            let found = try await db.raw("SELECT COUNT(*) AS n FROM users WHERE " + .among("userid", ids.compactMap { Int64($0) })).first()?
+            let found =
+                try await db.raw("SELECT COUNT(*) AS n FROM users WHERE " + .among("userid", ids.compactMap { Int64($0) })).first()?
                 .decode(column: "n", as: Int.self) ?? 0
             guard found == ids.count else { throw APIError.noPermissions }
             try await db.raw("UPDATE users SET attempt_failed = 0 WHERE " + .among("userid", ids.compactMap { Int64($0) })).run()

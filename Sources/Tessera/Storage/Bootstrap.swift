@@ -17,17 +17,20 @@ public enum Bootstrap {
         }
         if adminPassword == nil {
             // Written at once: standard output to a file or a journal is buffered until exit otherwise.
-            FileHandle.standardOutput.write(Data(
-                """
+            FileHandle.standardOutput.write(
+                Data(
+                    """
 
-                  Tessera: first start. The password of user "Admin" is:
+                      Tessera: first start. The password of user "Admin" is:
 
-                      \(password)
+                          \(password)
 
-                  It is shown only this once; change it under User settings → Profile.
+                      It is shown only this once; change it under User settings → Profile.
 
 
-                """.utf8))
+                    """.utf8
+                )
+            )
         } else {
             logger.notice("first start: Admin password set from configuration")
         }

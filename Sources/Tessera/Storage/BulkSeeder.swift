@@ -5,7 +5,8 @@ import SQLKit
 public enum BulkSeeder {
     /// Creates `count` enabled, never-expiring tokens named `<prefix>-<n>` for `userid`; returns how many.
     public static func seed(_ database: any Database, count: Int, userid: String, prefix: String, now: Int64) async throws -> Int {
-        let batch = 1000, perTransaction = 50
+        let batch = 1000
+        let perTransaction = 50
         var done = 0
         while done < count {
             let chunk = min(count - done, batch * perTransaction)
@@ -19,7 +20,8 @@ public enum BulkSeeder {
                     for i in 0..<size {
                         let n = start + inserted + i
                         rows.append(
-                            "(\(bind: first), \(bind: "\(prefix)-\(n)"), '', \(bind: Int64(userid)!), \(bind: Secrets.tokenHash(Secrets.newToken())), 0, 0, 0, \(bind: now), \(bind: Int64(userid)!))")
+                            "(\(bind: first), \(bind: "\(prefix)-\(n)"), '', \(bind: Int64(userid)!), \(bind: Secrets.tokenHash(Secrets.newToken())), 0, 0, 0, \(bind: now), \(bind: Int64(userid)!))"
+                        )
                         first += 1
                     }
                     try await db.raw(
@@ -38,17 +40,17 @@ public enum BulkSeeder {
 extension BulkSeeder {
     /// Creates (or regenerates) one token through the token service and returns its value.
     public static func probe(_ database: any Database, services: Services, userid: String, name: String) async throws -> String {
-        guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }) else {
+        guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }),
+            let owner = UserID(userid)
+        else {
             throw ConfigurationError("user \(userid) does not exist")
         }
-        let context = services.context(for: account.principal(.local), ip: "127.0.0.1")
-        let existing = try await services.tokens.get(context, ["filter": ["name": .string(name)], "userids": [.string(userid)], "output": ["tokenid"]])
-        let id: JSON
-        if let found = existing.arrayValue?.first?["tokenid"] {
-            id = found
-        } else {
-            id = try await services.tokens.create(context, ["name": .string(name), "userid": .string(userid)])["tokenids"]!.arrayValue![0]
+        let rules = try await database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
+        let context = services.context(for: account.principal(.local, rules: rules), ip: "127.0.0.1")
+        let existing = try await services.tokens.tokens(TokenQuery(owners: [owner], nameContains: name), by: context)
+        if let found = existing.first(where: { $0.name == name }) {
+            return try await services.tokens.generate(found.id, by: context).value
         }
-        return try await services.tokens.generate(context, [id]).arrayValue![0]["token"]!.stringValue!
+        return try await services.tokens.createWithValue(TokenDraft(name: name, owner: owner), by: context).value
     }
 }

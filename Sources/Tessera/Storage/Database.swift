@@ -70,7 +70,9 @@ actor AsyncMutex {
 /// run even when the caller is cancelled: a cancelled caller must never leave its connection inside
 /// an open transaction.
 func bracketed<T: Sendable>(
-    _ db: any SQLDatabase, begin: SQLQueryString, _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
+    _ db: any SQLDatabase,
+    begin: SQLQueryString,
+    _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
 ) async throws -> T {
     try await uncancellable { try await db.raw(begin).run() }
     do {

@@ -41,34 +41,44 @@ public enum DatabaseCopy {
     static let tables: [CopiedTable] = [
         CopiedTable("role", key: ["roleid"], [("roleid", .id), ("name", .text), ("type", .int), ("readonly", .int)]),
         CopiedTable(
-            "role_rule", key: ["role_ruleid"],
-            [("role_ruleid", .id), ("roleid", .id), ("type", .int), ("name", .text), ("value_int", .int), ("value_str", .text)]),
+            "role_rule",
+            key: ["role_ruleid"],
+            [("role_ruleid", .id), ("roleid", .id), ("type", .int), ("name", .text), ("value_int", .int), ("value_str", .text)]
+        ),
         CopiedTable(
-            "usrgrp", key: ["usrgrpid"],
-            [("usrgrpid", .id), ("name", .text), ("gui_access", .int), ("users_status", .int), ("debug_mode", .int)]),
+            "usrgrp",
+            key: ["usrgrpid"],
+            [("usrgrpid", .id), ("name", .text), ("gui_access", .int), ("users_status", .int), ("debug_mode", .int)]
+        ),
         CopiedTable(
-            "users", key: ["userid"],
+            "users",
+            key: ["userid"],
             [
                 ("userid", .id), ("username", .text), ("name", .text), ("surname", .text), ("passwd", .text), ("url", .text),
                 ("autologin", .int), ("autologout", .text), ("lang", .text), ("refresh", .text), ("theme", .text),
                 ("attempt_failed", .int), ("attempt_ip", .text), ("attempt_clock", .int), ("rows_per_page", .int),
                 ("timezone", .text), ("roleid", .id),
-            ]),
+            ]
+        ),
         CopiedTable("users_groups", key: ["id"], [("id", .id), ("usrgrpid", .id), ("userid", .id)]),
         CopiedTable(
-            "token", key: ["tokenid"],
+            "token",
+            key: ["tokenid"],
             [
                 ("tokenid", .id), ("name", .text), ("description", .text), ("userid", .id), ("token", .text), ("lastaccess", .int),
                 ("status", .int), ("expires_at", .int), ("created_at", .int), ("creator_userid", .id),
-            ]),
+            ]
+        ),
         CopiedTable("sessions", key: ["sessionid"], [("sessionid", .text), ("userid", .id), ("lastaccess", .int), ("status", .int)]),
         CopiedTable(
-            "auditlog", key: ["auditid"],
+            "auditlog",
+            key: ["auditid"],
             [
                 ("auditid", .text), ("userid", .id), ("username", .text), ("clock", .int), ("ip", .text), ("action", .int),
                 ("resourcetype", .int), ("resourceid", .id), ("resource_cuid", .text), ("resourcename", .text),
                 ("recordsetid", .text), ("details", .text),
-            ]),
+            ]
+        ),
         CopiedTable("settings", key: ["name"], [("name", .text), ("value", .text)]),
         CopiedTable("profiles", key: ["userid", "idx"], [("userid", .id), ("idx", .text), ("value", .text)]),
         CopiedTable("ids", key: ["table_name", "field_name"], [("table_name", .text), ("field_name", .text), ("nextid", .id)]),
@@ -81,7 +91,10 @@ public enum DatabaseCopy {
     /// unless `force` is set, in which case its data is replaced. Either way the target's change is
     /// one transaction: on any error it is left as it was. Stop every server on both databases first.
     public static func copy(
-        from source: any Database, to target: any Database, force: Bool = false, batchSize: Int = 1000,
+        from source: any Database,
+        to target: any Database,
+        force: Bool = false,
+        batchSize: Int = 1000,
         progress: @escaping @Sendable (Progress) -> Void = { _ in }
     ) async throws -> Summary {
         precondition(batchSize > 0, "batchSize must be positive")
@@ -93,7 +106,14 @@ public enum DatabaseCopy {
                     return try await step("writing the target") {
                         try await target.transaction { dst in
                             try await fill(
-                                dst, engine: target.engine, from: src, totals: totals, force: force, batchSize: batchSize, progress: progress)
+                                dst,
+                                engine: target.engine,
+                                from: src,
+                                totals: totals,
+                                force: force,
+                                batchSize: batchSize,
+                                progress: progress
+                            )
                         }
                     }
                 }
@@ -151,7 +171,12 @@ public enum DatabaseCopy {
 
     /// Inside the target's transaction: prepares it, copies every table, and announces the change; returns the rows per table.
     private static func fill(
-        _ dst: any SQLDatabase, engine: DatabaseEngine, from src: any SQLDatabase, totals: [Int], force: Bool, batchSize: Int,
+        _ dst: any SQLDatabase,
+        engine: DatabaseEngine,
+        from src: any SQLDatabase,
+        totals: [Int],
+        force: Bool,
+        batchSize: Int,
         progress: @Sendable (Progress) -> Void
     ) async throws -> [Int] {
         try await step("preparing the target") { try await prepare(dst, engine: engine, force: force) }
@@ -160,7 +185,8 @@ public enum DatabaseCopy {
             copied.append(
                 try await step("copying table \(table.name)") {
                     try await copyRows(of: table, total: total, from: src, to: dst, batchSize: batchSize, progress: progress)
-                })
+                }
+            )
         }
         if engine == .postgres {
             // Running instances on the target drop their token caches when this commits.
@@ -186,7 +212,11 @@ public enum DatabaseCopy {
 
     /// Copies one table in key order, `batchSize` rows per SELECT and per multi-row INSERT; returns the rows copied.
     private static func copyRows(
-        of table: CopiedTable, total: Int, from src: any SQLDatabase, to dst: any SQLDatabase, batchSize: Int,
+        of table: CopiedTable,
+        total: Int,
+        from src: any SQLDatabase,
+        to dst: any SQLDatabase,
+        batchSize: Int,
         progress: @Sendable (Progress) -> Void
     ) async throws -> Int {
         progress(Progress(table: table.name, done: 0, total: total, finished: false))

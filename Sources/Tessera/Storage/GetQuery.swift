@@ -21,6 +21,9 @@ struct GetOptions: Sendable {
     var startSearch = false
     var searchWildcards = false
 
+    /// Every row, every column, in primary key order.
+    init() {}
+
     init(_ params: JSONObject) {
         switch params["output"] {
         case .array(let items)?: output = .fields(items.compactMap(\.stringValue))
@@ -66,14 +69,32 @@ enum GetQuery {
         }
     }
 
-    /// What a get query found: a count (`countOutput`) or the rows keyed by primary key.
-    enum Found {
+    /// What a get query found: a count (`countOutput`) or the rows.
+    enum Listed<Row: Sendable>: Sendable {
         case count(Int64)
-        case rows([(key: String, object: JSONObject)])
+        case rows([Row])
     }
+
+    /// What a get query found, rows keyed by primary key as the API prints them.
+    typealias Found = Listed<(key: String, object: JSONObject)>
 
     /// Runs the query without shaping the result, for services that add related objects to each row.
     static func rows(_ db: any SQLDatabase, _ table: Table, _ options: GetOptions, _ conditions: Conditions) async throws -> Found {
+        let columns = options.outputColumns(table)
+        return try await fetch(db, table, options, conditions, columns: columns) { row in
+            (try table.key(of: row), try table.decode(row, columns: columns))
+        }
+    }
+
+    /// Runs the query and reads each row found with `decode`, which may read `columns` and the primary key.
+    static func fetch<Row: Sendable>(
+        _ db: any SQLDatabase,
+        _ table: Table,
+        _ options: GetOptions,
+        _ conditions: Conditions,
+        columns: [String],
+        decode: (any SQLRow) throws -> Row
+    ) async throws -> Listed<Row> {
         var conditions = conditions
         if let filter = options.filter, let condition = filterCondition(table, filter, any: options.searchByAny) {
             conditions.add(condition)
@@ -85,18 +106,13 @@ enum GetQuery {
             let row = try await db.raw("SELECT COUNT(*) AS n FROM \(name: table.name)" + conditions.clause).first()
             return .count(try row?.decode(column: "n", as: Int64.self) ?? 0)
         }
-        let columns = options.outputColumns(table)
         var selected = columns
         if !selected.contains(table.primaryKey) { selected.append(table.primaryKey) }
         var query: SQLQueryString = "SELECT \(names: selected) FROM \(name: table.name)" + conditions.clause
         query += orderClause(options, default: table.primaryKey)
         // Written out, not bound: a bound LIMIT makes SQLite re-plan its prepared statement on every run.
         if let limit = options.limit { query += " LIMIT \(unsafeRaw: String(limit))" }
-        var found: [(key: String, object: JSONObject)] = []
-        for row in try await db.raw(query).all() {
-            found.append((try table.key(of: row), try table.decode(row, columns: columns)))
-        }
-        return .rows(found)
+        return .rows(try await db.raw(query).all().map(decode))
     }
 
     /// A list, or an object keyed by primary key with `preservekeys` (an empty result is `[]` either way).
@@ -182,7 +198,8 @@ extension Optional where Wrapped == JSON {
 extension GetOptions {
     /// Options of the legacy `get` methods (`user.get`, `usergroup.get`; users spec §0.2): unknown keys
     /// and output names are ignored, the primary key is always returned, only sorting is checked.
-    static func legacy(_ params: JSON, table: Table, sortable: [String], aliases: [String: String] = [:]) throws(APIError) -> (GetOptions, JSONObject) {
+    static func legacy(_ params: JSON, table: Table, sortable: [String], aliases: [String: String] = [:]) throws(APIError) -> (GetOptions, JSONObject)
+    {
         let object = (try? Validator.plainObject(params, path: "/")) ?? JSONObject()
         var options = GetOptions(JSONObject())
         func truthy(_ key: String) -> Bool {

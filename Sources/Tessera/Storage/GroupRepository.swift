@@ -3,8 +3,10 @@ import SQLKit
 /// Reads of user groups and memberships.
 enum GroupRepository {
     static let table = Table(
-        name: "usrgrp", primaryKey: "usrgrpid",
-        columns: [("usrgrpid", .id), ("name", .text), ("gui_access", .int), ("users_status", .int), ("debug_mode", .int)])
+        name: "usrgrp",
+        primaryKey: "usrgrpid",
+        columns: [("usrgrpid", .id), ("name", .text), ("gui_access", .int), ("users_status", .int), ("debug_mode", .int)]
+    )
 
     /// Group rows by id for the given ids that exist.
     static func groups(_ db: any SQLDatabase, ids: [String]) async throws -> [String: JSONObject] {
@@ -43,7 +45,9 @@ enum GroupRepository {
         let added = groups.filter { existing[$0] == nil }
         var next = try await IDAllocator.reserve(db, table: "users_groups", field: "id", count: added.count)
         for group in added {
-            try await db.raw("INSERT INTO users_groups (id, usrgrpid, userid) VALUES (\(bind: next), \(bind: Int64(group)!), \(bind: Int64(userid)!))").run()
+            try await db.raw(
+                "INSERT INTO users_groups (id, usrgrpid, userid) VALUES (\(bind: next), \(bind: Int64(group)!), \(bind: Int64(userid)!))"
+            ).run()
             details.append(("user.usrgrps[\(next)]", ["add"]))
             details.append(("user.usrgrps[\(next)].usrgrpid", ["add", .string(group)]))
             details.append(("user.usrgrps[\(next)].id", ["add", .string(String(next))]))

@@ -1,6 +1,6 @@
 import Foundation
-import NIOConcurrencyHelpers
 import Logging
+import NIOConcurrencyHelpers
 import PostgresKit
 import PostgresNIO
 import SQLKit
@@ -46,18 +46,29 @@ public final class PostgresStore: Database {
         )
         configuration.options.maximumConnections = maximumConnections
         let connection = PostgresConnection.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
-            database: database.isEmpty ? nil : database, tls: .disable)
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user ?? "postgres",
+            password: components.password,
+            database: database.isEmpty ? nil : database,
+            tls: .disable
+        )
         return PostgresStore(
-            client: PostgresClient(configuration: configuration, backgroundLogger: logger), connection: connection,
-            maximumConnections: maximumConnections, logger: logger)
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger),
+            connection: connection,
+            maximumConnections: maximumConnections,
+            logger: logger
+        )
     }
 
     /// Listens on `channel` on a connection of its own until cancelled, reconnecting after any loss.
     /// `listening` runs once each time LISTEN is in place, `lost` each time the connection is gone
     /// (from then until the next `listening`, notifications may be missed).
     func listen(
-        channel: String, listening: @Sendable () -> Void, lost: @Sendable () -> Void, received: @Sendable (String) -> Void
+        channel: String,
+        listening: @Sendable () -> Void,
+        lost: @Sendable () -> Void,
+        received: @Sendable (String) -> Void
     ) async {
         var attempt = 0
         while !Task.isCancelled {
@@ -108,8 +119,11 @@ public final class PostgresStore: Database {
 
     private func sql(_ connection: PostgresConnection) -> any SQLDatabase {
         StatementDeadline(
-            connection: connection, database: connection.sql(queryLogLevel: nil, logger: logger), limit: Self.statementTimeout,
-            availability: availability)
+            connection: connection,
+            database: connection.sql(queryLogLevel: nil, logger: logger),
+            limit: Self.statementTimeout,
+            availability: availability
+        )
     }
 
     /// Fails at once while the database is known to be away, and turns losing a connection into `DatabaseUnavailable`.

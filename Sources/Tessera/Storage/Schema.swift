@@ -11,27 +11,33 @@ public enum Schema {
     static let migrations: [Migration] = [
         Migration(version: 1, statements: tables),
         Migration(version: 2, statements: DefaultData.statements),
-        Migration(version: 3, statements: [
-            """
-            CREATE TABLE profiles (
-                userid bigint NOT NULL REFERENCES users (userid) ON DELETE CASCADE,
-                idx varchar(96) NOT NULL,
-                value varchar(2048) DEFAULT '' NOT NULL,
-                PRIMARY KEY (userid, idx)
-            )
-            """
-        ]),
+        Migration(
+            version: 3,
+            statements: [
+                """
+                CREATE TABLE profiles (
+                    userid bigint NOT NULL REFERENCES users (userid) ON DELETE CASCADE,
+                    idx varchar(96) NOT NULL,
+                    value varchar(2048) DEFAULT '' NOT NULL,
+                    PRIMARY KEY (userid, idx)
+                )
+                """
+            ]
+        ),
         // Changes that alter token verdicts, for other processes on the same SQLite file (the CLI):
         // see `ChangeFeed`. PostgreSQL announces them with NOTIFY instead and leaves this table empty.
-        Migration(version: 4, statements: [
-            """
-            CREATE TABLE changelog (
-                changeid bigint NOT NULL PRIMARY KEY,
-                origin varchar(36) NOT NULL,
-                payload text NOT NULL
-            )
-            """
-        ]),
+        Migration(
+            version: 4,
+            statements: [
+                """
+                CREATE TABLE changelog (
+                    changeid bigint NOT NULL PRIMARY KEY,
+                    origin varchar(36) NOT NULL,
+                    payload text NOT NULL
+                )
+                """
+            ]
+        ),
         // Sessions are keyed by a hash of their id from now on (`Secrets.sessionKey`): the ones
         // stored under their plain id cannot be found any more.
         Migration(version: 5, statements: ["DELETE FROM sessions"]),
@@ -208,7 +214,8 @@ public enum Schema {
         }
         if found > latestVersion {
             throw ConfigurationError(
-                "the database is at schema version \(found), newer than this tessera (version \(latestVersion)): use a newer tessera")
+                "the database is at schema version \(found), newer than this tessera (version \(latestVersion)): use a newer tessera"
+            )
         }
     }
 }

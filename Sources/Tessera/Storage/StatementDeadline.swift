@@ -30,7 +30,8 @@ struct StatementDeadline: SQLDatabase {
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         guard !lost.withLockedValue({ $0 }) else { throw DatabaseUnavailable() }
-        let database = database, connection = connection
+        let database = database
+        let connection = connection
         do {
             try await abandoning(after: limit, orWhenAway: availability) { try await database.execute(sql: query, onRow) }
         } catch let error as DatabaseUnavailable {
@@ -50,13 +51,20 @@ struct StatementDeadline: SQLDatabase {
 /// What `work` returns, or `DatabaseUnavailable` once `limit` has passed or the database is found away
 /// — without waiting for `work`, which is then cancelled and left to finish on its own.
 func abandoning<T: Sendable>(
-    after limit: Duration, orWhenAway availability: Availability, _ work: @escaping @Sendable () async throws -> T
+    after limit: Duration,
+    orWhenAway availability: Availability,
+    _ work: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let waiting = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
     let tasks = NIOLockedValueBox<(work: Task<Void, Never>?, timer: Task<Void, Never>?, watcher: UInt64?)>((nil, nil, nil))
     /// Resumes the caller once: with the first of the work's outcome, the deadline and the database going away.
     @Sendable func finish(_ outcome: Result<T, any Error>) {
-        guard let continuation = waiting.withLockedValue({ value in defer { value = nil }; return value }) else { return }
+        guard
+            let continuation = waiting.withLockedValue({ value in
+                defer { value = nil }
+                return value
+            })
+        else { return }
         let (work, timer, watcher) = tasks.withLockedValue { $0 }
         timer?.cancel()
         if let watcher { availability.unwatch(watcher) }

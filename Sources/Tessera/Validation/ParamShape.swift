@@ -49,7 +49,8 @@ enum ParamShape {
             if !seen.insert(key).inserted {
                 throw .invalid(
                     Validator.path(path, String(index + 1)),
-                    "value (\(fields.joined(separator: ", ")))=(\(key.joined(separator: ", "))) already exists")
+                    "value (\(fields.joined(separator: ", ")))=(\(key.joined(separator: ", "))) already exists"
+                )
             }
         }
     }

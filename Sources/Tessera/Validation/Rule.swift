@@ -87,8 +87,14 @@ extension ObjectRule {
     /// own leading ones, `filter` and `search`, the search switches, `output`, `countOutput`, the
     /// method's `select…` options, sorting, `limit`, and `preservekeys`.
     static func strictGet(
-        _ leading: [Field], filter: [String], search: [String], afterSearch: [Field] = [], output: [String],
-        afterCount: [Field] = [], sortable: [String], beforePreserveKeys: [Field] = []
+        _ leading: [Field],
+        filter: [String],
+        search: [String],
+        afterSearch: [Field] = [],
+        output: [String],
+        afterCount: [Field] = [],
+        sortable: [String],
+        beforePreserveKeys: [Field] = []
     ) -> ObjectRule {
         ObjectRule(
             leading + [.optional("filter", .filter(filter)), .optional("search", .search(search))] + afterSearch
@@ -102,6 +108,7 @@ extension ObjectRule {
                     .optional("sortorder", .sortOrder),
                     .optional("limit", .int32(allowed: .range(1...Int64(Int32.max)), nullable: true)),
                 ]
-                + beforePreserveKeys + [.optional("preservekeys", .boolean)])
+                + beforePreserveKeys + [.optional("preservekeys", .boolean)]
+        )
     }
 }

@@ -94,7 +94,10 @@ public enum Validator {
         case .timezone:
             guard case .string(let text) = value else { throw .invalid(path, "a character string is expected") }
             guard text == "default" || TimeZone(identifier: text) != nil, !text.isEmpty else {
-                throw .invalid(path, "value must be one of \"default\", " + TimeZone.knownTimeZoneIdentifiers.map { "\"\($0)\"" }.joined(separator: ", "))
+                throw .invalid(
+                    path,
+                    "value must be one of \"default\", " + TimeZone.knownTimeZoneIdentifiers.map { "\"\($0)\"" }.joined(separator: ", ")
+                )
             }
             return value
         case .output(let fields):

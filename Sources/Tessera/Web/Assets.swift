@@ -1,5 +1,5 @@
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The stylesheet and the script, read once from the bundle and served with long caching.
@@ -22,8 +22,10 @@ struct Assets: Sendable {
         router.get("static/:file") { _, context in
             guard let name = context.parameters.get("file"), let file = files[name] else { return Response(status: .notFound) }
             return Response(
-                status: .ok, headers: [.contentType: file.type, .cacheControl: "public, max-age=3600", .contentTypeOptions: "nosniff"],
-                body: .init(byteBuffer: file.body))
+                status: .ok,
+                headers: [.contentType: file.type, .cacheControl: "public, max-age=3600", .contentTypeOptions: "nosniff"],
+                body: .init(byteBuffer: file.body)
+            )
         }
     }
 }

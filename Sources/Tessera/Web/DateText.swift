@@ -29,8 +29,11 @@ struct DateText: Sendable {
         let pattern = /^(\d{4})(?:-(\d{1,2})(?:-(\d{1,2})(?: (\d{1,2})(?::(\d{1,2})(?::(\d{1,2}))?)?)?)?)?$/
         guard let match = text.wholeMatch(of: pattern) else { return nil }
         let year = Int(match.1)!
-        let month = match.2.map { Int($0)! } ?? 1, day = match.3.map { Int($0)! } ?? 1
-        let hour = match.4.map { Int($0)! } ?? 0, minute = match.5.map { Int($0)! } ?? 0, second = match.6.map { Int($0)! } ?? 0
+        let month = match.2.map { Int($0)! } ?? 1
+        let day = match.3.map { Int($0)! } ?? 1
+        let hour = match.4.map { Int($0)! } ?? 0
+        let minute = match.5.map { Int($0)! } ?? 0
+        let second = match.6.map { Int($0)! } ?? 0
         guard (1000...2999).contains(year), (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60 else { return nil }
         let components = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         guard let date = calendar.date(from: components) else { return nil }

@@ -7,7 +7,8 @@ struct FormData: Sendable {
     init(_ encoded: String) {
         for pair in encoded.split(separator: "&", omittingEmptySubsequences: true) {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = Self.decode(parts[0]), value = parts.count > 1 ? Self.decode(parts[1]) : ""
+            let name = Self.decode(parts[0])
+            let value = parts.count > 1 ? Self.decode(parts[1]) : ""
             values[name, default: []].append(value)
         }
     }

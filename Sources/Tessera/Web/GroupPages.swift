@@ -10,15 +10,18 @@ struct GroupPages: AdminPage {
     let title = "menu_user_groups"
     let nouns = (one: "group", many: "groups")
 
-    func allowed(_ viewer: Viewer) -> Bool { viewer.canAdministerGroups }
+    func allowed(_ viewer: Viewer) -> Bool { viewer.permissions.mayAdministerGroups }
 
     func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response {
-        let groups = try await services.userGroups.get(call, [
-            "output": "extend", "selectUsers": ["username", "name", "surname"], "sortfield": "name",
-        ])
+        let groups = try await services.userGroups.get(
+            call,
+            [
+                "output": "extend", "selectUsers": ["username", "name", "surname"], "sortfield": "name",
+            ]
+        )
         let rows: [[String: Any]] = (groups.arrayValue ?? []).map { group in
             let members = (group["users"]?.arrayValue ?? []).map {
-                Viewer.fullName($0["username"]?.stringValue ?? "", $0["name"]?.stringValue ?? "", $0["surname"]?.stringValue ?? "")
+                UserAccount.fullName($0["username"]?.stringValue ?? "", $0["name"]?.stringValue ?? "", $0["surname"]?.stringValue ?? "")
             }
             return [
                 "id": group["usrgrpid"]?.stringValue ?? "", "name": group["name"]?.stringValue ?? "",
@@ -72,7 +75,11 @@ struct GroupPages: AdminPage {
             "form": ["name": values.name, "enabled": values.enabled, "debug": values.debug],
             "users": (users.arrayValue ?? []).map { user -> [String: Any] in
                 let userid = user["userid"]?.stringValue ?? ""
-                let label = Viewer.fullName(user["username"]?.stringValue ?? "", user["name"]?.stringValue ?? "", user["surname"]?.stringValue ?? "")
+                let label = UserAccount.fullName(
+                    user["username"]?.stringValue ?? "",
+                    user["name"]?.stringValue ?? "",
+                    user["surname"]?.stringValue ?? ""
+                )
                 return ["id": userid, "label": label, "checked": values.userids.contains(userid)]
             },
             "guiAccess": selectOptions((0...3).map { (String($0), viewer.t("gui_\($0)")) }, selected: values.guiAccess),

@@ -24,13 +24,16 @@ struct LoginPages: Sendable {
     private func signIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
         let form = try await request.form()
-        let username = form["username"] ?? "", password = form["password"] ?? ""
+        let username = form["username"] ?? ""
+        let password = form["password"] ?? ""
         do {
             let params: JSON = ["username": .string(username), "password": .string(password)]
             let sessionid = try await services.sessions.login(params, ip: context.clientIP, recordsetid: CUID.make()).stringValue!
             let account = try await services.authenticator.authenticateSession(sessionid, extend: false)
             if account.guiAccess == 3 {
-                try? await services.database.transaction { db in try await SessionRepository.terminate(db, sessionid: sessionid, userid: account.userid) }
+                try? await services.database.transaction { db in
+                    try await SessionRepository.terminate(db, sessionid: sessionid, userid: account.userid)
+                }
                 return await self.form(request, username: username, flash: Flash(ok: false, title: "No permissions for system access."))
             }
             var response = Renderer.redirect("/")
@@ -41,7 +44,8 @@ struct LoginPages: Sendable {
         }
     }
 
-    /// Ends the session; a post without the session's CSRF token is refused (403) and ends nothing.
+    /// Ends the session as `user.logout` does (with its audit record); a post without the session's CSRF
+    /// token is refused (403) and ends nothing.
     private func signOut(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
         let form = try await request.form()
@@ -51,11 +55,7 @@ struct LoginPages: Sendable {
         } catch WebFailure.signIn {
             viewer = nil  // no session left to end
         }
-        if let viewer {
-            try await services.database.transaction { db in
-                try await SessionRepository.terminate(db, sessionid: viewer.sessionid, userid: viewer.account.userid)
-            }
-        }
+        if let viewer { try await services.sessions.logout(viewer.context(services, ip: context.clientIP)) }
         var response = Renderer.redirect("/login")
         response.headers[.setCookie] = WebSession.sessionCookie("", secure: context.isSecure, maxAge: 0)
         return response
@@ -64,8 +64,8 @@ struct LoginPages: Sendable {
     /// The first page a viewer can use.
     private func home(_ request: Request) async -> Response {
         guard let viewer = try? await web.viewer(request) else { return Renderer.redirect("/login") }
-        if viewer.canAdministerTokens { return Renderer.redirect("/tokens") }
-        if viewer.canManageTokens { return Renderer.redirect("/user/tokens") }
+        if viewer.permissions.mayAdministerTokens { return Renderer.redirect("/tokens") }
+        if viewer.permissions.mayUseOwnTokenPages { return Renderer.redirect("/user/tokens") }
         return Renderer.redirect("/user/profile")
     }
 }

@@ -16,7 +16,9 @@ struct ProfilePage: Sendable {
         if let given { viewer = given } else { viewer = try await web.viewer(request) }
         let lang = values?["lang"] ?? viewer.account.string("lang")
         let zone = values?["timezone"] ?? viewer.account.string("timezone")
-        let languages = [("default", viewer.t("system_default")), ("en_US", "English (en_US)"), ("en_GB", "English (en_GB)"), ("nl_NL", "Nederlands (nl_NL)")]
+        let languages = [
+            ("default", viewer.t("system_default")), ("en_US", "English (en_US)"), ("en_GB", "English (en_GB)"), ("nl_NL", "Nederlands (nl_NL)"),
+        ]
         let zones = [("default", viewer.t("system_default"))] + TimeZone.knownTimeZoneIdentifiers.sorted().map { ($0, $0) }
         let data: [String: Any] = [
             "username": viewer.account.username,
@@ -24,8 +26,15 @@ struct ProfilePage: Sendable {
             "timezones": selectOptions(zones, selected: zone),
             "rowsPerPage": values?["rows_per_page"] ?? viewer.account.string("rows_per_page"),
         ]
-        return web.renderer.page("profile", title: viewer.t("profile"), viewer: viewer, strings: viewer.strings, data: data,
-                                 flash: flash ?? WebSession.flash(request), active: "profile")
+        return web.renderer.page(
+            "profile",
+            title: viewer.t("profile"),
+            viewer: viewer,
+            strings: viewer.strings,
+            data: data,
+            flash: flash ?? WebSession.flash(request),
+            active: "profile"
+        )
     }
 
     private func save(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -41,7 +50,12 @@ struct ProfilePage: Sendable {
         let password = form["password1"] ?? ""
         if !password.isEmpty || !(form["password2"] ?? "").isEmpty {
             guard password == form["password2"] else {
-                return try await show(request, viewer: viewer, flash: Flash(ok: false, title: "cannot_update_profile", details: [viewer.t("passwords_differ")]), values: form)
+                return try await show(
+                    request,
+                    viewer: viewer,
+                    flash: Flash(ok: false, title: "cannot_update_profile", details: [viewer.t("passwords_differ")]),
+                    values: form
+                )
             }
             fields["passwd"] = .string(password)
         }
@@ -49,7 +63,12 @@ struct ProfilePage: Sendable {
             _ = try await services.users.update(viewer.context(services, ip: context.clientIP), .object(fields))
             return Renderer.redirect("/user/profile", flash: Flash(ok: true, title: "profile_updated"), secure: context.isSecure)
         } catch let error as APIError {
-            return try await show(request, viewer: viewer, flash: Flash(ok: false, title: "cannot_update_profile", details: [error.message]), values: form)
+            return try await show(
+                request,
+                viewer: viewer,
+                flash: Flash(ok: false, title: "cannot_update_profile", details: [error.message]),
+                values: form
+            )
         }
     }
 }

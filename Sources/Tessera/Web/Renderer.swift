@@ -1,5 +1,5 @@
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Mustache
 
@@ -46,15 +46,22 @@ struct Renderer: Sendable {
     static let securityHeaders: HTTPFields = [
         .contentType: "text/html; charset=utf-8",
         .cacheControl: "no-store",
-        HTTPField.Name("Content-Security-Policy")!: "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        HTTPField.Name("Content-Security-Policy")!:
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
         .contentTypeOptions: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "same-origin",
     ]
 
     /// A full page for a signed-in viewer (or the sign-in page when `viewer` is nil).
     func page(
-        _ template: String, title: String, viewer: Viewer?, strings: [String: String], data: [String: Any] = [:], flash: Flash? = nil,
-        active: String? = nil, status: HTTPResponse.Status = .ok
+        _ template: String,
+        title: String,
+        viewer: Viewer?,
+        strings: [String: String],
+        data: [String: Any] = [:],
+        flash: Flash? = nil,
+        active: String? = nil,
+        status: HTTPResponse.Status = .ok
     ) -> Response {
         var context = data
         context["t"] = strings
@@ -67,22 +74,26 @@ struct Renderer: Sendable {
             context["menu"] = Self.menu(viewer, active: active)
         }
         if let flash {
-            context["message"] = ["ok": flash.ok, "title": strings[flash.title] ?? flash.title, "details": flash.details, "hasDetails": !flash.details.isEmpty]
+            context["message"] = [
+                "ok": flash.ok, "title": strings[flash.title] ?? flash.title, "details": flash.details, "hasDetails": !flash.details.isEmpty,
+            ]
         }
         let html = library.render(context, withTemplate: template) ?? "template \(template) failed"
         var headers = Self.securityHeaders
-        if flash != nil { headers[.setCookie] = Cookie(name: WebSession.flashCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax).description }
+        if flash != nil {
+            headers[.setCookie] = Cookie(name: WebSession.flashCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax).description
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     static func menu(_ viewer: Viewer, active: String?) -> [[String: Any]] {
         var items: [(String, String, String)] = []
-        if viewer.canAdministerTokens { items.append(("tokens", "/tokens", viewer.t("menu_api_tokens"))) }
-        if viewer.canAdministerUsers { items.append(("users", "/users", viewer.t("menu_users"))) }
-        if viewer.canAdministerRoles { items.append(("roles", "/roles", viewer.t("menu_user_roles"))) }
-        if viewer.canAdministerGroups { items.append(("usergroups", "/usergroups", viewer.t("menu_user_groups"))) }
+        if viewer.permissions.mayAdministerTokens { items.append(("tokens", "/tokens", viewer.t("menu_api_tokens"))) }
+        if viewer.permissions.mayAdministerUsers { items.append(("users", "/users", viewer.t("menu_users"))) }
+        if viewer.permissions.mayAdministerRoles { items.append(("roles", "/roles", viewer.t("menu_user_roles"))) }
+        if viewer.permissions.mayAdministerGroups { items.append(("usergroups", "/usergroups", viewer.t("menu_user_groups"))) }
         items.append(("profile", "/user/profile", viewer.t("menu_profile")))
-        if viewer.canManageTokens { items.append(("my-tokens", "/user/tokens", viewer.t("menu_my_tokens"))) }
+        if viewer.permissions.mayUseOwnTokenPages { items.append(("my-tokens", "/user/tokens", viewer.t("menu_my_tokens"))) }
         return items.map { ["id": $0.0, "href": $0.1, "label": $0.2, "active": $0.0 == active] }
     }
 
@@ -92,14 +103,32 @@ struct Renderer: Sendable {
         case .signIn:
             return Response(status: .seeOther, headers: [.location: "/login"])
         case .forbidden:
-            return page("error", title: strings["access_denied"] ?? "", viewer: viewer, strings: strings,
-                        data: ["heading": strings["access_denied"] ?? "", "text": strings["access_denied_text"] ?? ""], status: .forbidden)
+            return page(
+                "error",
+                title: strings["access_denied"] ?? "",
+                viewer: viewer,
+                strings: strings,
+                data: ["heading": strings["access_denied"] ?? "", "text": strings["access_denied_text"] ?? ""],
+                status: .forbidden
+            )
         case .notFound:
-            return page("error", title: strings["not_found"] ?? "", viewer: viewer, strings: strings,
-                        data: ["heading": strings["not_found"] ?? "", "text": strings["not_found_text"] ?? ""], status: .notFound)
+            return page(
+                "error",
+                title: strings["not_found"] ?? "",
+                viewer: viewer,
+                strings: strings,
+                data: ["heading": strings["not_found"] ?? "", "text": strings["not_found_text"] ?? ""],
+                status: .notFound
+            )
         case .badCSRF:
-            return page("error", title: strings["bad_request"] ?? "", viewer: viewer, strings: strings,
-                        data: ["heading": strings["bad_request"] ?? "", "text": strings["csrf_failed"] ?? ""], status: .forbidden)
+            return page(
+                "error",
+                title: strings["bad_request"] ?? "",
+                viewer: viewer,
+                strings: strings,
+                data: ["heading": strings["bad_request"] ?? "", "text": strings["csrf_failed"] ?? ""],
+                status: .forbidden
+            )
         }
     }
 
@@ -107,7 +136,9 @@ struct Renderer: Sendable {
     static func redirect(_ location: String, flash: Flash? = nil, secure: Bool = false) -> Response {
         var headers: HTTPFields = [.location: location]
         if let flash {
-            headers[.setCookie] = Cookie(name: WebSession.flashCookie, value: flash.cookieValue, maxAge: 60, path: "/", secure: secure, httpOnly: true, sameSite: .lax).description
+            headers[.setCookie] =
+                Cookie(name: WebSession.flashCookie, value: flash.cookieValue, maxAge: 60, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+                .description
         }
         return Response(status: .seeOther, headers: headers)
     }

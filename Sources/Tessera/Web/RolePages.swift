@@ -10,7 +10,7 @@ struct RolePages: AdminPage {
     let title = "menu_user_roles"
     let nouns = (one: "role", many: "roles")
 
-    func allowed(_ viewer: Viewer) -> Bool { viewer.canAdministerRoles }
+    func allowed(_ viewer: Viewer) -> Bool { viewer.permissions.mayAdministerRoles }
 
     func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response {
         let roles = try await services.roles.get(call, ["output": "extend", "selectUsers": "count", "sortfield": "name"])
@@ -126,7 +126,12 @@ struct RolePages: AdminPage {
             }
             return done(id == nil ? "role_added" : "role_updated", secure: secure)
         } catch let error as APIError {
-            return render(viewer, values, id: id, flash: Flash(ok: false, title: id == nil ? "cannot_add_role" : "cannot_update_role", details: [error.message]))
+            return render(
+                viewer,
+                values,
+                id: id,
+                flash: Flash(ok: false, title: id == nil ? "cannot_add_role" : "cannot_update_role", details: [error.message])
+            )
         }
     }
 

@@ -17,14 +17,20 @@ struct UserLookup: Sendable {
             }
             let users = try await web.services.users.get(viewer.context(web.services, ip: context.clientIP), .object(params))
             let list = (users.arrayValue ?? []).map { user -> JSON in
-                let label = Viewer.fullName(user["username"]?.stringValue ?? "", user["name"]?.stringValue ?? "", user["surname"]?.stringValue ?? "")
+                let label = UserAccount.fullName(
+                    user["username"]?.stringValue ?? "",
+                    user["name"]?.stringValue ?? "",
+                    user["surname"]?.stringValue ?? ""
+                )
                 return ["userid": user["userid"] ?? "0", "label": .string(label)]
             }
             // `<` and `>` only occur inside strings: escaped, the JSON cannot be read as markup.
             let json = JSON.array(list).encoded().replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
-            return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store", .contentTypeOptions: "nosniff"],
-                            body: .init(byteBuffer: ByteBuffer(string: json)))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json", .cacheControl: "no-store", .contentTypeOptions: "nosniff"],
+                body: .init(byteBuffer: ByteBuffer(string: json))
+            )
         }
     }
 }
-

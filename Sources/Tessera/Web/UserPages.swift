@@ -9,13 +9,16 @@ struct UserPages: AdminPage {
     let title = "menu_users"
     let nouns = (one: "user", many: "users")
 
-    func allowed(_ viewer: Viewer) -> Bool { viewer.canAdministerUsers }
+    func allowed(_ viewer: Viewer) -> Bool { viewer.permissions.mayAdministerUsers }
 
     func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response {
-        let users = try await services.users.get(call, [
-            "output": ["userid", "username", "name", "surname"], "selectUsrgrps": ["name"], "selectRole": ["name"], "getAccess": true,
-            "sortfield": "username",
-        ])
+        let users = try await services.users.get(
+            call,
+            [
+                "output": ["userid", "username", "name", "surname"], "selectUsrgrps": ["name"], "selectRole": ["name"], "getAccess": true,
+                "sortfield": "username",
+            ]
+        )
         let rows: [[String: Any]] = (users.arrayValue ?? []).map { user in
             let groups = (user["usrgrps"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
             return [
@@ -82,7 +85,14 @@ struct UserPages: AdminPage {
     }
 
     /// The guest's language cannot be set, so its select is shown disabled (and so not posted).
-    private func render(_ viewer: Viewer, _ call: CallContext, _ values: Values, id: String?, guest: Bool, flash: Flash? = nil) async throws -> Response {
+    private func render(
+        _ viewer: Viewer,
+        _ call: CallContext,
+        _ values: Values,
+        id: String?,
+        guest: Bool,
+        flash: Flash? = nil
+    ) async throws -> Response {
         let groups = try await services.userGroups.get(call, ["output": ["usrgrpid", "name"], "sortfield": "name"]).arrayValue ?? []
         let roles = try await services.roles.get(call, ["output": ["roleid", "name"], "sortfield": "name"]).arrayValue ?? []
         let languages = ["default"] + UserService.supportedLocales.subtracting(["default"]).sorted()
@@ -117,7 +127,14 @@ struct UserPages: AdminPage {
         let failed = id == nil ? "cannot_add_user" : "cannot_update_user"
         let password = form["password1"] ?? ""
         guard password == form["password2"] ?? "" else {
-            return try await render(viewer, call, values, id: id, guest: guest, flash: Flash(ok: false, title: failed, details: [viewer.t("passwords_differ")]))
+            return try await render(
+                viewer,
+                call,
+                values,
+                id: id,
+                guest: guest,
+                flash: Flash(ok: false, title: failed, details: [viewer.t("passwords_differ")])
+            )
         }
         var fields: JSONObject = [
             "username": .string(values.username), "name": .string(values.name), "surname": .string(values.surname),

@@ -6,7 +6,6 @@ import Hummingbird
 struct Viewer: Sendable {
     let account: UserAccount
     let principal: Principal
-    let rules: RoleRules
     let sessionid: String
     let strings: [String: String]
     let lang: String
@@ -22,22 +21,12 @@ struct Viewer: Sendable {
         return Secrets.hex(mac).prefix(32).description
     }
 
-    var canManageTokens: Bool { !principal.isGuest && rules.allows(action: "manage_api_tokens") }
-    /// Users → API tokens: Super admins whose role has the token action and the General UI element.
-    var canAdministerTokens: Bool { canManageTokens && principal.isSuperAdmin && rules.allows(ui: "administration.general") }
-    var canAdministerUsers: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.users") }
-    var canAdministerRoles: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.user_roles") }
-    var canAdministerGroups: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.user_groups") }
+    var permissions: Permissions { principal.permissions }
 
     var rowsPerPage: Int { max(1, account.int("rows_per_page")) }
 
     /// `username (name surname)` as the lists show users.
-    var displayName: String { Viewer.fullName(account.username, account.string("name"), account.string("surname")) }
-
-    static func fullName(_ username: String, _ name: String, _ surname: String) -> String {
-        let rest = [name, surname].filter { !$0.isEmpty }.joined(separator: " ")
-        return rest.isEmpty ? username : "\(username) (\(rest))"
-    }
+    var displayName: String { UserAccount.fullName(account.username, account.string("name"), account.string("surname")) }
 
     func context(_ services: Services, ip: String) -> CallContext { services.context(for: principal, ip: ip) }
 

@@ -1,5 +1,5 @@
-import HTTPTypes
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// Sessions of the web UI: the same `sessions` rows as the API, carried in an HttpOnly cookie, so any
@@ -30,9 +30,14 @@ struct WebSession: Sendable {
         let settings = try await services.database.read { db in try await Settings.load(db) }
         let code = Catalog.code(for: account.string("lang"), default: settings.string("default_lang"))
         return Viewer(
-            account: account, principal: account.principal(.session(sessionid)), rules: rules, sessionid: sessionid,
-            strings: renderer.catalog.strings(code), lang: code,
-            dates: DateText(userZone: account.string("timezone"), defaultZone: settings.string("default_timezone")), settings: settings)
+            account: account,
+            principal: account.principal(.session(sessionid), rules: rules),
+            sessionid: sessionid,
+            strings: renderer.catalog.strings(code),
+            lang: code,
+            dates: DateText(userZone: account.string("timezone"), defaultZone: settings.string("default_timezone")),
+            settings: settings
+        )
     }
 
     /// The viewer of a form post whose CSRF token matches.
@@ -43,7 +48,8 @@ struct WebSession: Sendable {
     }
 
     private func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
@@ -59,9 +65,14 @@ struct WebSession: Sendable {
             return renderer.failure(failure, viewer: viewer, strings: strings)
         } catch {
             let strings = await anonymousStrings()
-            return renderer.page("error", title: strings["service_unavailable"] ?? "", viewer: nil, strings: strings,
-                                 data: ["heading": strings["service_unavailable"] ?? "", "text": strings["service_unavailable_text"] ?? ""],
-                                 status: .serviceUnavailable)
+            return renderer.page(
+                "error",
+                title: strings["service_unavailable"] ?? "",
+                viewer: nil,
+                strings: strings,
+                data: ["heading": strings["service_unavailable"] ?? "", "text": strings["service_unavailable_text"] ?? ""],
+                status: .serviceUnavailable
+            )
         }
     }
 

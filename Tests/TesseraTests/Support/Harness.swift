@@ -84,7 +84,10 @@ final class Harness: Sendable {
 
     /// Runs `body` with a fresh harness and closes it afterwards.
     static func with(
-        _ engine: Engine, apiVersion: String = "7.0.0", adminPassword: String = Harness.adminPassword, _ body: (Harness) async throws -> Void
+        _ engine: Engine,
+        apiVersion: String = "7.0.0",
+        adminPassword: String = Harness.adminPassword,
+        _ body: (Harness) async throws -> Void
     ) async throws {
         let harness = try await make(engine, apiVersion: apiVersion, adminPassword: adminPassword)
         do {
@@ -138,7 +141,13 @@ final class Harness: Sendable {
     }
 
     /// A user of the given role (1 User, 2 Admin, 3 Super admin, or a created one) in group 7 or `groups`.
-    func user(_ username: String, roleid: String, groups: [String] = ["7"], password: String = "Str0ng-Passw0rd!", auth: String) async throws -> String {
+    func user(
+        _ username: String,
+        roleid: String,
+        groups: [String] = ["7"],
+        password: String = "Str0ng-Passw0rd!",
+        auth: String
+    ) async throws -> String {
         let params: JSON = [
             "username": .string(username), "passwd": .string(password), "roleid": .string(roleid),
             "usrgrps": .array(groups.map { ["usrgrpid": .string($0)] }),

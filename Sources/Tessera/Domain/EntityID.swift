@@ -1,0 +1,26 @@
+/// The id of a row of one kind (`TokenID`, `UserID`): a positive 64-bit integer that the API prints as a
+/// decimal string. The kind is part of the type, so a user id cannot be passed where a token id belongs.
+public struct EntityID<Kind>: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let value: Int64
+
+    public init(_ value: Int64) { self.value = value }
+
+    /// Digits only (no sign, no spaces), as the API's id rule accepts them; nil for anything else.
+    public init?(_ text: some StringProtocol) {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let value = Int64(text) else { return nil }
+        self.value = value
+    }
+
+    public var description: String { String(value) }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
+}
+
+/// The kinds of `EntityID`.
+public enum IDKind {
+    public enum Token {}
+    public enum User {}
+}
+
+public typealias TokenID = EntityID<IDKind.Token>
+public typealias UserID = EntityID<IDKind.User>

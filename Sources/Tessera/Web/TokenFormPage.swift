@@ -1,0 +1,204 @@
+import Hummingbird
+
+/// The New and Edit API token forms, and the page that shows a new value once.
+struct TokenFormPage: Sendable {
+    let pages: TokenPages
+    var services: Services { pages.services }
+    typealias Variant = TokenPages.Variant
+
+    /// What the form shows: posted values when it comes back with errors, stored ones when editing.
+    struct Values {
+        var name = ""
+        var userid = ""
+        var userLabel = ""
+        var description = ""
+        var expiresState = true
+        var expiresAt = ""
+        var enabled = true
+
+        var dictionary: [String: Any] {
+            [
+                "name": name, "userid": userid, "hasUser": !userid.isEmpty, "userLabel": userLabel, "description": description,
+                "expiresState": expiresState, "expiresAt": expiresAt, "enabled": enabled,
+            ]
+        }
+    }
+
+    /// The fields of a posted form that passed the form's own checks.
+    struct Fields {
+        var name: String
+        var description: String
+        var expiry: Expiry
+        var status: TokenStatus
+    }
+
+    func new(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
+        let viewer = try await pages.viewer(request, variant)
+        // A sensible default instead of an empty required date: four weeks from now.
+        let values = Values(
+            userid: viewer.account.userid,
+            userLabel: viewer.displayName,
+            expiresAt: viewer.dates.format(services.clock.now + 28 * 86400)
+        )
+        return render(viewer, variant, values, tokenid: nil)
+    }
+
+    func edit(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
+        let viewer = try await pages.viewer(request, variant)
+        let call = viewer.context(services, ip: context.clientIP)
+        let token = try await self.token(context, variant, call)
+        let values = Values(
+            name: token.name,
+            userid: token.owner.description,
+            userLabel: try await ownerLabel(token.owner, variant, call),
+            description: token.description,
+            expiresState: token.expiry != .never,
+            expiresAt: token.expiry == .never ? "" : viewer.dates.format(token.expiry.unixTime),
+            enabled: token.status == .enabled
+        )
+        return render(viewer, variant, values, tokenid: token.id)
+    }
+
+    func create(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
+        var request = request
+        let (viewer, form) = try await pages.poster(&request, variant)
+        let call = viewer.context(services, ip: context.clientIP)
+        var (values, fields, errors) = read(form, viewer, variant, creating: true)
+        let owner = UserID(values.userid)
+        if variant == .admin, let owner { values.userLabel = try await ownerLabel(owner, variant, call) }
+        guard let fields else {
+            return render(viewer, variant, values, tokenid: nil, flash: Flash(ok: false, title: "cannot_add_token", details: errors))
+        }
+        do {
+            guard let owner else { throw APIError.params("User with ID \"\(values.userid)\" is not available.") }
+            let draft = TokenDraft(
+                name: fields.name,
+                description: fields.description,
+                owner: owner,
+                status: fields.status,
+                expiry: fields.expiry,
+                given: [.name, .userid, .description, .expiresAt, .status]
+            )
+            let generated = try await services.tokens.createWithValue(draft, by: call)
+            return view(
+                viewer,
+                variant,
+                values,
+                expiry: fields.expiry,
+                value: generated.value,
+                flash: Flash(ok: true, title: "token_added"),
+                now: call.now
+            )
+        } catch let error as APIError {
+            return render(viewer, variant, values, tokenid: nil, flash: Flash(ok: false, title: "cannot_add_token", details: [error.message]))
+        }
+    }
+
+    func update(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
+        var request = request
+        let (viewer, form) = try await pages.poster(&request, variant)
+        let call = viewer.context(services, ip: context.clientIP)
+        let token = try await self.token(context, variant, call)
+        var (values, fields, errors) = read(form, viewer, variant, creating: false)
+        values.userid = token.owner.description
+        values.userLabel = try await ownerLabel(token.owner, variant, call)
+        guard let fields else {
+            return render(viewer, variant, values, tokenid: token.id, flash: Flash(ok: false, title: "cannot_update_token", details: errors))
+        }
+        let change = TokenChange(
+            id: token.id,
+            name: fields.name,
+            description: fields.description,
+            status: fields.status,
+            expiry: fields.expiry,
+            given: [.name, .description, .expiresAt, .status]
+        )
+        do {
+            try await services.tokens.update([change], by: call, onlyOwn: variant.onlyOwn)
+            if form["regenerate"] == "1" {
+                let generated = try await services.tokens.generate(token.id, by: call, onlyOwn: variant.onlyOwn)
+                return view(
+                    viewer,
+                    variant,
+                    values,
+                    expiry: fields.expiry,
+                    value: generated.value,
+                    flash: Flash(ok: true, title: "token_updated"),
+                    now: call.now
+                )
+            }
+            return Renderer.redirect(variant.base, flash: Flash(ok: true, title: "token_updated"), secure: context.isSecure)
+        } catch let error as APIError {
+            return render(viewer, variant, values, tokenid: token.id, flash: Flash(ok: false, title: "cannot_update_token", details: [error.message]))
+        }
+    }
+
+    /// The token of the page's `:id`, if the viewer may edit it here (the own variant only ever shows the
+    /// viewer's own); 403 otherwise, as for a page the viewer may not see.
+    private func token(_ context: AppRequestContext, _ variant: Variant, _ call: CallContext) async throws -> Token {
+        guard let id = context.parameters.get("id").flatMap({ TokenID($0) }) else { throw WebFailure.forbidden }
+        let owners = variant.onlyOwn ? [call.principal.id] : nil
+        guard let token = try await services.tokens.tokens(TokenQuery(ids: [id], owners: owners), by: call).first else {
+            throw WebFailure.forbidden
+        }
+        return token
+    }
+
+    /// How the admin form names a token's owner (the own form does not show it).
+    private func ownerLabel(_ owner: UserID, _ variant: Variant, _ call: CallContext) async throws -> String {
+        guard variant == .admin else { return "" }
+        return try await services.users.displayNames(of: [owner], by: call)[owner] ?? owner.description
+    }
+
+    private func render(_ viewer: Viewer, _ variant: Variant, _ values: Values, tokenid: TokenID?, flash: Flash? = nil) -> Response {
+        let data: [String: Any] = [
+            "form": values.dictionary, "admin": variant == .admin, "editing": tokenid != nil, "tokenid": tokenid?.description ?? "",
+            "base": variant.base, "action": tokenid.map { "\(variant.base)/\($0)/update" } ?? "\(variant.base)/create",
+        ]
+        return pages.render("token_form", viewer, variant, data, flash: flash)
+    }
+
+    /// The one page that shows a token's value: rendered straight into the response of the post that
+    /// made it, with `no-store`, so reloading or going back cannot show it again.
+    private func view(_ viewer: Viewer, _ variant: Variant, _ values: Values, expiry: Expiry, value: String, flash: Flash, now: Int64) -> Response {
+        let data: [String: Any] = [
+            "name": values.name, "user": values.userLabel, "token": value, "admin": variant == .admin, "base": variant.base,
+            "expiresAt": expiry == .never ? "-" : viewer.dates.format(expiry.unixTime), "expired": expiry.hasPassed(at: now),
+            "description": values.description, "enabled": values.enabled,
+        ]
+        return pages.render("token_view", viewer, variant, data, flash: flash)
+    }
+
+    /// Reads the posted form; returns the values to show again and either the fields or the field errors.
+    private func read(_ form: FormData, _ viewer: Viewer, _ variant: Variant, creating: Bool) -> (Values, Fields?, [String]) {
+        var values = Values()
+        values.name = form["name"] ?? ""
+        values.description = form["description"] ?? ""
+        values.expiresState = form["expires_state"] == "1"
+        values.expiresAt = form["expires_at"] ?? ""
+        values.enabled = form["status"] == "0"
+        values.userid = variant == .own ? viewer.account.userid : (form["userid"] ?? "")
+        var errors: [String] = []
+        if form["name"] == nil {
+            errors.append(viewer.t("field_mandatory", "name"))
+        } else if values.name.isEmpty {
+            errors.append(viewer.t("field_cannot_be_empty", "name"))
+        }
+        if creating, values.userid.isEmpty { errors.append(viewer.t("field_mandatory", "userid")) }
+        var expiry = Expiry.never
+        if values.expiresState {
+            if form["expires_at"] == nil || values.expiresAt.isEmpty {
+                errors.append(
+                    values.expiresAt.isEmpty && form["expires_at"] != nil
+                        ? viewer.t("field_time_expected", "expires_at") : viewer.t("field_mandatory", "expires_at")
+                )
+            } else if let time = viewer.dates.parse(values.expiresAt) {
+                expiry = .at(time)
+            } else {
+                errors.append(viewer.t("field_time_expected", "expires_at"))
+            }
+        }
+        let fields = Fields(name: values.name, description: values.description, expiry: expiry, status: values.enabled ? .enabled : .disabled)
+        return (values, errors.isEmpty ? fields : nil, errors)
+    }
+}

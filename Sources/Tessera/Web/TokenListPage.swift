@@ -1,0 +1,199 @@
+import Foundation
+import Hummingbird
+
+/// The list of API tokens with its filter, sorting and paging (remembered per user in the profile).
+struct TokenListPage: Sendable {
+    let pages: TokenPages
+    var services: Services { pages.services }
+    typealias Variant = TokenPages.Variant
+
+    /// The list filter, remembered per user in the profile.
+    struct Filter {
+        var name = ""
+        var userids: [UserID] = []
+        var expiresState = false
+        var expiresDays = 14
+        var creatorids: [UserID] = []
+        var status: TokenStatus?
+
+        static let keys = ["filter_name", "filter_userids", "filter_expires_state", "filter_expires_days", "filter_creator_userids", "filter_status"]
+
+        init(_ stored: [String: String], prefix: String) {
+            func value(_ key: String) -> String? { stored[prefix + key] }
+            func ids(_ key: String) -> [UserID] { value(key).map { $0.split(separator: ",").compactMap { UserID($0) } } ?? [] }
+            name = value("filter_name") ?? ""
+            userids = ids("filter_userids")
+            expiresState = value("filter_expires_state") == "1"
+            expiresDays = value("filter_expires_days").flatMap { Int($0) } ?? 14
+            creatorids = ids("filter_creator_userids")
+            status = value("filter_status").flatMap { Int64($0) }.flatMap { TokenStatus(rawValue: $0) }
+        }
+
+        /// Profile values for a submitted filter form.
+        static func submitted(_ query: FormData, prefix: String) -> [String: String?] {
+            let days = query["filter_expires_days"].flatMap { Int($0) }.map { min(max($0, 0), 999) } ?? 14
+            let status = query["filter_status"].flatMap { Int64($0) }.flatMap { TokenStatus(rawValue: $0) }
+            return [
+                prefix + "filter_name": query["filter_name"] ?? "",
+                prefix + "filter_userids": query.ids("filter_userids[]").joined(separator: ","),
+                prefix + "filter_expires_state": query["filter_expires_state"] == "1" ? "1" : "0",
+                prefix + "filter_expires_days": String(days),
+                prefix + "filter_creator_userids": query.ids("filter_creator_userids[]").joined(separator: ","),
+                prefix + "filter_status": status.map { String($0.rawValue) } ?? "-1",
+                prefix + "page": "1",
+            ]
+        }
+
+        /// The token query of this filter, as Zabbix's list controller builds it.
+        func query(_ variant: Variant, viewer: UserID, now: Int64, limit: Int) -> TokenQuery {
+            TokenQuery(
+                owners: variant == .own ? [viewer] : (userids.isEmpty ? nil : userids),
+                creators: variant == .admin && !creatorids.isEmpty ? creatorids : nil,
+                status: status,
+                nameContains: name.isEmpty ? nil : name,
+                validAt: expiresState ? now : nil,
+                expiredAt: expiresState ? now + Int64(expiresDays) * 86400 : nil,
+                limit: limit
+            )
+        }
+    }
+
+    /// One row of the table.
+    struct Row {
+        let tokenid: String
+        let name: String
+        let user: String
+        let expiresAt: String
+        let expired: Bool
+        let createdAt: String
+        let creator: String
+        let hasCreator: Bool
+        let lastAccess: String
+        let enabled: Bool
+    }
+
+    func show(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
+        let viewer = try await pages.viewer(request, variant)
+        let prefix = variant.profilePrefix
+        let userid = viewer.account.userid
+        let changes = Self.profileChanges(request.query, variant)
+        if !changes.isEmpty {
+            try await services.database.transaction { db in try await ProfileRepository.store(db, userid: userid, changes) }
+        }
+        let stored = try await services.database.read { db in try await ProfileRepository.values(db, userid: userid, prefix: prefix) }
+        let filter = Filter(stored, prefix: prefix)
+        let call = viewer.context(services, ip: context.clientIP)
+        let searchLimit = max(1, viewer.settings.int("search_limit"))
+        let tokens = try await services.tokens.tokens(
+            filter.query(variant, viewer: viewer.principal.id, now: call.now, limit: searchLimit + 1),
+            by: call
+        )
+        let names =
+            variant == .admin
+            ? try await services.users.displayNames(
+                of: Array(Set(tokens.flatMap { [$0.owner] + ($0.creator.map { [$0] } ?? []) } + filter.userids + filter.creatorids)),
+                by: call
+            )
+            : [:]
+
+        // Sort (natural, case-insensitive; missing values first) and page.
+        let sortKey = stored[prefix + "sort"].flatMap { Self.sortKeys(variant).contains($0) ? $0 : nil } ?? "name"
+        let order = stored[prefix + "sortorder"] == "DESC" ? "DESC" : "ASC"
+        var sorted = tokens.sorted { a, b in
+            switch sortKey {
+            case "expires_at": return a.expiry.unixTime < b.expiry.unixTime
+            case "lastaccess": return a.lastAccess < b.lastAccess
+            case "status": return a.status.rawValue < b.status.rawValue
+            case "user": return Self.precedes(names[a.owner] ?? "", names[b.owner] ?? "")
+            case "creator": return Self.precedes(a.creator.flatMap { names[$0] } ?? "", b.creator.flatMap { names[$0] } ?? "")
+            default: return Self.precedes(a.name, b.name)
+            }
+        }
+        if order == "DESC" { sorted.reverse() }
+        let total = min(sorted.count, searchLimit)
+        let perPage = viewer.rowsPerPage
+        let pageCount = max(1, (total + perPage - 1) / perPage)
+        let page = min(max(1, Int(stored[prefix + "page"] ?? "1") ?? 1), pageCount)
+        let shown = Array(sorted.prefix(searchLimit).dropFirst((page - 1) * perPage).prefix(perPage))
+        let totalText = sorted.count > searchLimit ? "\(total)+" : "\(total)"
+        let summary =
+            pageCount == 1
+            ? viewer.t("displaying_one_page", String(shown.count), totalText)
+            : viewer.t("displaying_range", String((page - 1) * perPage + 1), String((page - 1) * perPage + shown.count), totalText)
+
+        let rows = shown.map { token in
+            let creator = token.creator.flatMap { names[$0] }
+            return Row(
+                tokenid: token.id.description,
+                name: token.name,
+                user: names[token.owner] ?? "",
+                expiresAt: token.expiry == .never ? viewer.t("never") : viewer.dates.format(token.expiry.unixTime),
+                expired: token.expiry.hasPassed(at: call.now),
+                createdAt: viewer.dates.format(token.createdAt),
+                creator: creator ?? "",
+                hasCreator: creator != nil,
+                lastAccess: token.lastAccess == 0 ? viewer.t("never") : viewer.dates.format(token.lastAccess),
+                enabled: token.status == .enabled
+            )
+        }
+        let columns = Self.columns(variant).map { label, key, sortable -> [String: Any] in
+            let current = key == sortKey
+            let next = current && order == "ASC" ? "DESC" : "ASC"
+            return [
+                "label": viewer.t(label), "sortable": sortable, "key": key, "current": current, "order": order,
+                "href": "\(variant.base)?sort=\(key)&sortorder=\(next)",
+            ]
+        }
+        let pageLinks: [[String: Any]] =
+            pageCount > 1 ? (1...pageCount).map { ["number": $0, "href": "\(variant.base)?page=\($0)", "current": $0 == page] } : []
+        func chips(_ ids: [UserID]) -> [[String: String]] { ids.map { ["userid": $0.description, "label": names[$0] ?? $0.description] } }
+        let data: [String: Any] = [
+            "base": variant.base, "admin": variant == .admin, "rows": rows, "columns": columns, "columnCount": columns.count + 1,
+            "summary": summary, "pages": pageLinks, "hasPages": !pageLinks.isEmpty, "zeroSelected": viewer.t("n_selected", "0"),
+            "filterOpen": true,
+            "filter": [
+                "name": filter.name, "expiresState": filter.expiresState, "expiresDays": filter.expiresDays,
+                "statusAny": filter.status == nil, "statusEnabled": filter.status == .enabled, "statusDisabled": filter.status == .disabled,
+                "users": chips(filter.userids), "creators": chips(filter.creatorids),
+            ] as [String: Any],
+        ]
+        return pages.render("token_list", viewer, variant, data, flash: WebSession.flash(request))
+    }
+
+    /// What a request's query changes in the remembered filter, sorting and page.
+    private static func profileChanges(_ query: FormData, _ variant: Variant) -> [String: String?] {
+        let prefix = variant.profilePrefix
+        var updates: [String: String?] = [:]
+        if query["filter_set"] != nil { updates = Filter.submitted(query, prefix: prefix) }
+        if query["filter_rst"] != nil {
+            for key in Filter.keys { updates[prefix + key] = .some(nil) }
+            updates[prefix + "page"] = "1"
+        }
+        if let sort = query["sort"], sortKeys(variant).contains(sort) {
+            updates[prefix + "sort"] = sort
+            updates[prefix + "sortorder"] = query["sortorder"] == "DESC" ? "DESC" : "ASC"
+        }
+        if let page = query["page"].flatMap({ Int($0) }), page > 0 { updates[prefix + "page"] = String(page) }
+        return updates
+    }
+
+    /// Natural, case-insensitive order of texts.
+    private static func precedes(_ a: String, _ b: String) -> Bool { a.localizedStandardCompare(b) == .orderedAscending }
+
+    private static func sortKeys(_ variant: Variant) -> [String] {
+        columns(variant).filter(\.sortable).map(\.key)
+    }
+
+    /// The columns: catalog label, sort key and whether the list sorts by it.
+    private static func columns(_ variant: Variant) -> [(label: String, key: String, sortable: Bool)] {
+        variant == .admin
+            ? [
+                ("name", "name", true), ("user", "user", true), ("expires_at", "expires_at", true), ("created_at", "", false),
+                ("created_by_user", "creator", true), ("last_accessed_at", "lastaccess", true), ("status", "status", true),
+            ]
+            : [
+                ("name", "name", true), ("expires_at", "expires_at", true), ("created_at", "", false), ("last_accessed_at", "lastaccess", true),
+                ("status", "status", true),
+            ]
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+@testable import Tessera
+
+/// The API token pages through the router, as a browser without JavaScript uses them: sign in, list,
+/// a form post with its CSRF token, the redirect after it, a filter, paging and the error pages.
+@Suite("web: API token pages")
+struct WebTokenPagesTests {
+    /// The first group of every match of `pattern` in a page.
+    func matches(_ html: String, _ pattern: String) -> [String] {
+        html.matches(of: try! Regex(pattern)).compactMap { $0.output[1].substring.map(String.init) }
+    }
+
+    @Test func createShowsTheValueOnceThenListsTheToken() async throws {
+        try await Browser.with { h, browser in
+            let empty = try await browser.get("/tokens")
+            #expect(empty.status == .ok)
+            #expect(String(buffer: empty.body).contains("<tr class=\"empty\">"))
+
+            let created = try await browser.post(
+                "/tokens/create",
+                [("name", "deploy"), ("userid", "1"), ("description", "ci"), ("expires_state", "0"), ("status", "0")]
+            )
+            #expect(created.status == .ok)
+            #expect(created.headers[.cacheControl] == "no-store")
+            let values = matches(String(buffer: created.body), #"id="auth-token"[^>]*>([0-9a-f]{64})<"#)
+            let value = try #require(values.first, "the value is on the page")
+            #expect(try await h.result("user.checkAuthentication", ["token": .string(value)])["username"] == "Admin")
+
+            let list = String(buffer: try await browser.get("/tokens").body)
+            #expect(matches(list, #"class="token-name">([^<]*)<"#) == ["deploy"])
+            #expect(!list.contains(value))
+        }
+    }
+
+    @Test func formErrorsComeBackWithTheValuesAndWriteNothing() async throws {
+        try await Browser.with { h, browser in
+            let refused = try await browser.post("/tokens/create", [("name", ""), ("userid", "1"), ("expires_state", "1"), ("expires_at", "soon")])
+            #expect(refused.status == .ok)
+            let page = String(buffer: refused.body)
+            #expect(page.contains("Cannot add API token"))
+            #expect(page.contains("Incorrect value for field &quot;name&quot;: cannot be empty."))
+            #expect(page.contains("value=\"soon\""))
+            #expect(try await h.result("token.get", ["countOutput": true], auth: try await h.login()) == "0")
+        }
+    }
+
+    @Test func massActionsRedirectWithTheirMessage() async throws {
+        try await Browser.with { h, browser in
+            let admin = try await h.login()
+            let first = try await h.token("one", auth: admin)
+            let second = try await h.token("two", auth: admin)
+            let disabled = try await browser.post("/tokens/disable", [("tokenids[]", first.id), ("tokenids[]", second.id)])
+            #expect(disabled.status == .seeOther)
+            #expect(disabled.headers[.location] == "/tokens")
+            let flash = try #require(disabled.headers[.setCookie].flatMap { $0.split(separator: ";").first }.map(String.init))
+            #expect(Flash(cookieValue: String(flash.dropFirst("tessera_flash=".count)))?.title == "tokens_disabled")
+            #expect(
+                try await h.result("token.get", ["output": ["tokenid", "status"]], auth: admin) == [
+                    ["tokenid": "1", "status": "1"], ["tokenid": "2", "status": "1"],
+                ]
+            )
+
+            // Without the session's CSRF token nothing changes.
+            let forged = try await browser.post("/tokens/delete", [("tokenids[]", first.id)], csrf: "0")
+            #expect(forged.status == .forbidden)
+            // Under User settings a Super admin has only their own tokens: one that is not refuses the whole action.
+            let session = try await h.login()
+            _ = try await h.user("worker", roleid: "1", auth: session)
+            let workers = try await h.result("token.create", ["name": "w", "userid": "3"], auth: session)["tokenids"]!.arrayValue![0].stringValue!
+            let own = try await browser.post("/user/tokens/delete", [("tokenids[]", first.id), ("tokenids[]", workers)])
+            #expect(own.headers[.location] == "/user/tokens")
+            #expect(try await h.result("token.get", ["countOutput": true], auth: admin) == "3")
+        }
+    }
+
+    @Test func filterAndPagingAreRemembered() async throws {
+        try await Browser.with { h, browser in
+            let admin = try await h.login()
+            for index in 1...4 { _ = try await h.token("token \(index)", auth: admin) }
+            _ = try await h.token("other", auth: admin)
+            _ = try await h.result("user.update", ["userid": "1", "rows_per_page": 2], auth: admin)
+
+            let filtered = try await browser.get("/tokens?filter_set=1&filter_name=token&filter_status=-1&filter_expires_days=14")
+            #expect(matches(String(buffer: filtered.body), #"class="token-name">([^<]*)<"#) == ["token 1", "token 2"])
+            #expect(String(buffer: filtered.body).contains("Displaying 1 to 2 of 4 found"))
+            let second = String(buffer: try await browser.get("/tokens?page=2").body)
+            #expect(matches(second, #"class="token-name">([^<]*)<"#) == ["token 3", "token 4"])
+            // Sorting keeps the page.
+            let sorted = String(buffer: try await browser.get("/tokens?sort=name&sortorder=DESC").body)
+            #expect(matches(sorted, #"class="token-name">([^<]*)<"#) == ["token 2", "token 1"])
+            let reset = String(buffer: try await browser.get("/tokens?filter_rst=1").body)
+            #expect(matches(reset, #"class="token-name">([^<]*)<"#) == ["token 4", "token 3"])
+            #expect(reset.contains("of 5 found"))
+        }
+    }
+
+    @Test func unknownAndForbiddenPages() async throws {
+        try await Browser.with { _, browser in
+            #expect(try await browser.get("/tokens/999/edit").status == .forbidden)
+            #expect(try await browser.get("/tokens/abc/edit").status == .forbidden)
+            let anonymous = try await browser.client.execute(uri: "/tokens", method: .get, headers: [:], body: nil)
+            #expect(anonymous.status == .seeOther)
+            #expect(anonymous.headers[.location] == "/login")
+        }
+    }
+}
