@@ -20,7 +20,11 @@ public struct EntityID<Kind>: Hashable, Comparable, Sendable, CustomStringConver
 public enum IDKind {
     public enum Token {}
     public enum User {}
+    public enum Role {}
+    public enum UserGroup {}
 }
 
 public typealias TokenID = EntityID<IDKind.Token>
 public typealias UserID = EntityID<IDKind.User>
+public typealias RoleID = EntityID<IDKind.Role>
+public typealias UserGroupID = EntityID<IDKind.UserGroup>

@@ -19,12 +19,7 @@ extension MethodTable {
             return .bool(true)
         }
         table.add("user", "checkAuthentication", .anonymous) { try await sessions.checkAuthentication($0.params, ip: $0.ip) }
-        let users = services.users
-        table.add("user", "get", .authenticated(minType: .user)) { try await users.get($0.caller, $0.params) }
-        table.add("user", "create", .authenticated(minType: .superAdmin)) { try await users.create($0.caller, $0.params) }
-        table.add("user", "update", .authenticated(minType: .user)) { try await users.update($0.caller, $0.params) }
-        table.add("user", "delete", .authenticated(minType: .superAdmin)) { try await users.delete($0.caller, $0.params) }
-        table.add("user", "unblock", .authenticated(minType: .superAdmin)) { try await users.unblock($0.caller, $0.params) }
+        UserAPI(users: services.users).addMethods(to: &table)
 
         let groups = services.userGroups
         table.add("usergroup", "get", .authenticated(minType: .user)) { try await groups.get($0.caller, $0.params) }

@@ -137,7 +137,7 @@ public struct RoleService: Sendable {
                 ) ?? 0
             return .string(String(n))
         }
-        let fields = UserService.selectedFields(select, UserService.table, alwaysKey: false)
+        let fields = SelectOption.fields(select, UserService.table, alwaysKey: false)
         let rows = try await db.raw(
             "SELECT \(unsafeRaw: UserService.table.columnNames.joined(separator: ", ")) FROM users WHERE roleid = \(bind: Int64(roleid)!) ORDER BY userid"
         ).all()

@@ -50,10 +50,11 @@ public struct SessionService: Sendable {
         let now = clock.now
         try failures.check(ip)
 
-        func fail(_ error: APIError, account: UserAccount?, extra: [AuditLog.Record] = [], updates: SQLQueryString? = nil) async throws -> Never {
+        /// Refuses the login with an audit record; `counted` also counts a failed attempt against the account.
+        func fail(_ error: APIError, account: UserAccount?, extra: [AuditLog.Record] = [], counted: Bool = false) async throws -> Never {
             failures.failed(ip)
             try await database.transaction { db in
-                if let updates { try await db.raw(updates).run() }
+                if counted, let account, let id = UserID(account.userid) { try await UserRepository.recordFailedLogin(db, id: id, ip: ip, at: now) }
                 try await AuditLog.write(
                     db,
                     userid: account?.userid,
@@ -89,16 +90,13 @@ public struct SessionService: Sendable {
                         details: AuditLog.updateDetails("user", [("attempt_failed", String(failed + 1), String(failed))])
                     )
                 ],
-                updates: """
-                    UPDATE users SET attempt_failed = attempt_failed + 1, attempt_clock = \(bind: now), attempt_ip = \(bind: String(ip.prefix(39)))
-                    WHERE userid = \(bind: Int64(account.userid)!)
-                    """
+                counted: true
             )
         }
         let sessionid = try await database.transaction { db -> String in
             var records: [AuditLog.Record] = []
             if failed != 0 {
-                try await db.raw("UPDATE users SET attempt_failed = 0 WHERE userid = \(bind: Int64(account.userid)!)").run()
+                try await UserRepository.resetFailedLogins(db, ids: [UserID(account.userid) ?? UserID(0)])
                 records.append(
                     .init(
                         action: .update,

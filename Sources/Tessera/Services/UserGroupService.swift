@@ -51,8 +51,8 @@ public struct UserGroupService: Sendable {
         if !caller.isSuperAdmin {
             conditions.add("usrgrpid IN (SELECT usrgrpid FROM users_groups WHERE userid = \(bind: Int64(caller.userid)!))")
         }
-        if let ids = object["usrgrpids"].map(UserService.idValues) { conditions.add(.among("usrgrpid", ids)) }
-        if let ids = object["userids"].map(UserService.idValues) {
+        if let ids = object["usrgrpids"].map(SelectOption.ids) { conditions.add(.among("usrgrpid", ids)) }
+        if let ids = object["userids"].map(SelectOption.ids) {
             conditions.add("usrgrpid IN (SELECT usrgrpid FROM users_groups WHERE " + .among("userid", ids) + ")")
         }
         if let status = object["status"]?.scalarText, let value = Int64(status) { conditions.add("users_status = \(bind: value)") }
@@ -62,7 +62,7 @@ public struct UserGroupService: Sendable {
             case .count(let n): return .string(String(n))
             case .rows(var rows):
                 if let select = object["selectUsers"], select != .null, select != "count" {
-                    let fields = UserService.selectedFields(select, UserService.table, alwaysKey: true)
+                    let fields = SelectOption.fields(select, UserService.table, alwaysKey: true)
                     // The group flags of each user come with "extend" or when asked for by name.
                     let names = Set((select.listElements ?? []).compactMap(\.stringValue))
                     let flagFields = ["gui_access", "debug_mode", "users_status"].filter { select == "extend" || names.contains($0) }
@@ -75,7 +75,7 @@ public struct UserGroupService: Sendable {
                         ).all()
                         var objects = try users.map { try UserService.table.decode($0, columns: fields) }
                         if !flagFields.isEmpty {
-                            let flags = try await UserService.groupFlags(db, userids: objects.compactMap { $0["userid"]?.stringValue })
+                            let flags = try await UserRepository.groupFlags(db, userids: objects.compactMap { $0["userid"]?.stringValue })
                             for j in objects.indices {
                                 let f = flags[objects[j]["userid"]!.stringValue!] ?? (0, 0, 0)
                                 let values = ["gui_access": f.gui, "debug_mode": f.debug, "users_status": f.status]

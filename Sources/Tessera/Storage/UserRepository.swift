@@ -1,6 +1,7 @@
 import SQLKit
 
-/// Reads of users, their groups and roles needed by authentication and the user methods.
+/// The `users` table: the only code that reads or writes it (with what authentication derives from a
+/// user's role and groups).
 enum UserRepository {
     static let table = Table(
         name: "users",
@@ -85,25 +86,105 @@ enum UserRepository {
     static func exists(_ db: any SQLDatabase, userid: String) async throws -> Bool {
         try await db.raw("SELECT 1 AS x FROM users WHERE userid = \(bind: Int64(userid) ?? -1)").first() != nil
     }
-}
 
-/// Reads of role rules.
-enum RoleRepository {
-    static func rules(_ db: any SQLDatabase, roleid: String) async throws -> RoleRules {
-        let rows = try await db.raw(
-            "SELECT name, value_int, value_str FROM role_rule WHERE roleid = \(bind: Int64(roleid) ?? -1) ORDER BY role_ruleid"
-        ).all()
-        var rules = RoleRules()
-        var methods: [(Int, String)] = []
-        for row in rows {
-            let name = try row.decode(column: "name", as: String.self)
-            if name.hasPrefix("api.method.") {
-                methods.append((Int(name.dropFirst("api.method.".count)) ?? 0, try row.decode(column: "value_str", as: String.self)))
-            } else {
-                rules.ints[name] = try row.decode(column: "value_int", as: Int.self)
+    /// Whether a user has this username.
+    static func usernameTaken(_ db: any SQLDatabase, _ username: String) async throws -> Bool {
+        try await db.raw("SELECT 1 AS x FROM users WHERE username = \(bind: username)").first() != nil
+    }
+
+    /// The role of a user (0 when it has none or does not exist).
+    static func roleid(_ db: any SQLDatabase, of userid: String) async throws -> String {
+        String(
+            try await db.raw("SELECT roleid FROM users WHERE userid = \(bind: Int64(userid) ?? -1)").first()?.decode(column: "roleid", as: Int64.self)
+                ?? 0
+        )
+    }
+
+    /// Adds a user with the given columns (`fields` without `usrgrps`; `passwd` a hash).
+    static func insert(_ db: any SQLDatabase, id: UserID, passwordHash: String, _ fields: UserFields) async throws {
+        var columns = ["userid", "passwd"]
+        var values: [SQLQueryString] = ["\(bind: id.value)", "\(bind: passwordHash)"]
+        for field in fields.given where field != .passwd {
+            guard let column = column(field, of: fields) else { continue }
+            columns.append(field.rawValue)
+            values.append(column)
+        }
+        try await db.raw("INSERT INTO users (\(unsafeRaw: columns.joined(separator: ", "))) VALUES (" + values.joined(separator: ", ") + ")").run()
+    }
+
+    /// Writes the given columns of a user (`passwordHash` when the password changes).
+    static func update(_ db: any SQLDatabase, id: UserID, _ fields: UserFields, columns changed: [UserField], passwordHash: String?) async throws {
+        var sets: [SQLQueryString] = []
+        for field in changed {
+            if field == .passwd, let passwordHash {
+                sets.append("passwd = \(bind: passwordHash)")
+            } else if let value = column(field, of: fields) {
+                sets.append("\(unsafeRaw: field.rawValue) = " + value)
             }
         }
-        rules.apiMethods = methods.sorted { $0.0 < $1.0 }.map(\.1)
-        return rules
+        guard !sets.isEmpty else { return }
+        try await db.raw("UPDATE users SET " + sets.joined(separator: ", ") + " WHERE userid = \(bind: id.value)").run()
+    }
+
+    /// A field's value bound for its column; nil for what is no column of `users` (`usrgrps`, `passwd`).
+    private static func column(_ field: UserField, of fields: UserFields) -> SQLQueryString? {
+        switch field {
+        case .usrgrps, .passwd: return nil
+        case .autologin: return fields.autologin.map { "\(bind: $0 ? 1 : 0)" }
+        case .rowsPerPage: return fields.rowsPerPage.map { "\(bind: $0)" }
+        case .roleid: return fields.role.map { "\(bind: $0.value)" }
+        default: return fields.text(of: field).map { "\(bind: $0)" }
+        }
+    }
+
+    static func delete(_ db: any SQLDatabase, ids: [UserID]) async throws {
+        try await db.raw("DELETE FROM users WHERE " + .among("userid", ids.map(\.value))).run()
+    }
+
+    /// How many of these users exist.
+    static func count(_ db: any SQLDatabase, ids: [UserID]) async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM users WHERE " + .among("userid", ids.map(\.value))).first()?.decode(column: "n", as: Int.self)
+            ?? 0
+    }
+
+    /// Forgets failed login attempts (`user.unblock`, a successful login).
+    static func resetFailedLogins(_ db: any SQLDatabase, ids: [UserID]) async throws {
+        try await db.raw("UPDATE users SET attempt_failed = 0 WHERE " + .among("userid", ids.map(\.value))).run()
+    }
+
+    /// Counts a failed login attempt from `ip`.
+    static func recordFailedLogin(_ db: any SQLDatabase, id: UserID, ip: String, at now: Int64) async throws {
+        try await db.raw(
+            """
+            UPDATE users SET attempt_failed = attempt_failed + 1, attempt_clock = \(bind: now), attempt_ip = \(bind: String(ip.prefix(39)))
+            WHERE userid = \(bind: id.value)
+            """
+        ).run()
+    }
+
+    /// The first of these users (by id) that is in no user group.
+    static func firstWithoutGroup(_ db: any SQLDatabase, among ids: [UserID]) async throws -> String? {
+        try await db.raw(
+            "SELECT username FROM users u WHERE " + .among("u.userid", ids.map(\.value))
+                + " AND NOT EXISTS (SELECT 1 FROM users_groups ug WHERE ug.userid = u.userid) ORDER BY userid"
+        ).first()?.decode(column: "username", as: String.self)
+    }
+
+    /// Over each user's groups: the highest frontend access and debug mode, and disabled if any group is.
+    static func groupFlags(_ db: any SQLDatabase, userids: [String]) async throws -> [String: (gui: Int, debug: Int, status: Int)] {
+        let rows = try await db.raw(
+            """
+            SELECT ug.userid, MAX(g.gui_access) AS gui, MAX(g.debug_mode) AS debug, MAX(g.users_status) AS status
+            FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid WHERE
+            """ + " " + .among("ug.userid", userids.compactMap { Int64($0) }) + " GROUP BY ug.userid"
+        ).all()
+        var result: [String: (Int, Int, Int)] = [:]
+        for row in rows {
+            result[String(try row.decode(column: "userid", as: Int64.self))] = (
+                try row.decode(column: "gui", as: Int.self), try row.decode(column: "debug", as: Int.self),
+                try row.decode(column: "status", as: Int.self)
+            )
+        }
+        return result
     }
 }

@@ -27,34 +27,28 @@ protocol AdminPage: Sendable {
 extension AdminPage {
     var services: Services { web.services }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         func path(_ suffix: String) -> RouterPath { RouterPath(stringLiteral: base + suffix) }
         router.get(path("")) { request, context in
-            await web.respond(request) {
-                let viewer = try await self.viewer(request)
-                return try await self.list(viewer, self.call(viewer, context), flash: WebSession.flash(request))
-            }
+            let viewer = try await self.viewer(request)
+            return try await self.list(viewer, self.call(viewer, context), flash: WebSession.flash(request))
         }
         router.get(path("/new")) { request, context in
-            await web.respond(request) {
-                let viewer = try await self.viewer(request)
-                return try await self.form(viewer, self.call(viewer, context), id: nil)
-            }
+            let viewer = try await self.viewer(request)
+            return try await self.form(viewer, self.call(viewer, context), id: nil)
         }
         router.get(path("/:id/edit")) { request, context in
-            await web.respond(request) {
-                let viewer = try await self.viewer(request)
-                return try await self.form(viewer, self.call(viewer, context), id: try Self.id(context))
-            }
+            let viewer = try await self.viewer(request)
+            return try await self.form(viewer, self.call(viewer, context), id: try Self.id(context))
         }
         router.post(path("/create")) { request, context in
-            await web.respond(request) { try await self.post(request, context, id: nil) }
+            try await self.post(request, context, id: nil)
         }
         router.post(path("/:id/update")) { request, context in
-            await web.respond(request) { try await self.post(request, context, id: try Self.id(context)) }
+            try await self.post(request, context, id: try Self.id(context))
         }
         router.post(path("/delete")) { request, context in
-            await web.respond(request) { try await self.massDelete(request, context) }
+            try await self.massDelete(request, context)
         }
     }
 

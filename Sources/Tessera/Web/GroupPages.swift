@@ -70,17 +70,11 @@ struct GroupPages: AdminPage {
     }
 
     private func render(_ viewer: Viewer, _ call: CallContext, _ values: Values, id: String?, flash: Flash? = nil) async throws -> Response {
-        let users = try await services.users.get(call, ["output": ["userid", "username", "name", "surname"], "sortfield": "username"])
+        let users = try await services.users.records(UserFilter(), by: call)
         let data: [String: Any] = [
             "form": ["name": values.name, "enabled": values.enabled, "debug": values.debug],
-            "users": (users.arrayValue ?? []).map { user -> [String: Any] in
-                let userid = user["userid"]?.stringValue ?? ""
-                let label = UserAccount.fullName(
-                    user["username"]?.stringValue ?? "",
-                    user["name"]?.stringValue ?? "",
-                    user["surname"]?.stringValue ?? ""
-                )
-                return ["id": userid, "label": label, "checked": values.userids.contains(userid)]
+            "users": users.map { user -> [String: Any] in
+                ["id": user.id.description, "label": user.names.fullName, "checked": values.userids.contains(user.id.description)]
             },
             "guiAccess": selectOptions((0...3).map { (String($0), viewer.t("gui_\($0)")) }, selected: values.guiAccess),
             "editing": id != nil, "id": id ?? "", "action": id.map { "\(base)/\($0)/update" } ?? "\(base)/create",

@@ -8,10 +8,10 @@ struct LoginPages: Sendable {
     var services: Services { web.services }
     var renderer: Renderer { web.renderer }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("login") { request, _ in await self.form(request) }
-        router.post("login") { request, context in await web.respond(request) { try await self.signIn(request, context) } }
-        router.post("logout") { request, context in await web.respond(request) { try await self.signOut(request, context) } }
+        router.post("login") { request, context in try await self.signIn(request, context) }
+        router.post("logout") { request, context in try await self.signOut(request, context) }
         router.get("/") { request, _ in await self.home(request) }
     }
 

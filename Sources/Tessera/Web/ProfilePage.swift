@@ -1,14 +1,14 @@
 import Foundation
 import Hummingbird
 
-/// User settings → Profile: language, time zone, rows per page and the password, through `user.update`.
+/// User settings → Profile: language, time zone, rows per page and the password, through the user service.
 struct ProfilePage: Sendable {
     let web: WebSession
     var services: Services { web.services }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("user/profile") { request, _ in await web.respond(request) { try await self.show(request) } }
-        router.post("user/profile") { request, context in await web.respond(request) { try await self.save(request, context) } }
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
+        router.get("user/profile") { request, _ in try await self.show(request) }
+        router.post("user/profile") { request, context in try await self.save(request, context) }
     }
 
     private func show(_ request: Request, viewer given: Viewer? = nil, flash: Flash? = nil, values: FormData? = nil) async throws -> Response {
@@ -41,12 +41,27 @@ struct ProfilePage: Sendable {
         var request = request
         let form = try await request.form()
         let viewer = try await web.poster(request, form)
-        var fields: JSONObject = ["userid": .string(viewer.account.userid)]
-        if viewer.account.username != "guest" {
-            if let lang = form["lang"] { fields["lang"] = .string(lang) }
+        var fields = UserFields(given: [])
+        if viewer.account.username != "guest", let lang = form["lang"] {
+            fields.lang = lang
+            fields.given.append(.lang)
         }
-        if let zone = form["timezone"] { fields["timezone"] = .string(zone) }
-        if let rows = form["rows_per_page"] { fields["rows_per_page"] = Int(rows).map { .int($0) } ?? .string(rows) }
+        if let zone = form["timezone"] {
+            fields.timezone = zone
+            fields.given.append(.timezone)
+        }
+        if let rows = form["rows_per_page"] {
+            guard let number = Int64(rows) else {
+                return try await show(
+                    request,
+                    viewer: viewer,
+                    flash: Flash(ok: false, title: "cannot_update_profile", details: [viewer.t("field_integer_expected", "rows_per_page")]),
+                    values: form
+                )
+            }
+            fields.rowsPerPage = number
+            fields.given.append(.rowsPerPage)
+        }
         let password = form["password1"] ?? ""
         if !password.isEmpty || !(form["password2"] ?? "").isEmpty {
             guard password == form["password2"] else {
@@ -57,10 +72,11 @@ struct ProfilePage: Sendable {
                     values: form
                 )
             }
-            fields["passwd"] = .string(password)
+            fields.password = password
+            fields.given.append(.passwd)
         }
         do {
-            _ = try await services.users.update(viewer.context(services, ip: context.clientIP), .object(fields))
+            try await services.users.update([(viewer.principal.id, fields)], by: viewer.context(services, ip: context.clientIP))
             return Renderer.redirect("/user/profile", flash: Flash(ok: true, title: "profile_updated"), secure: context.isSecure)
         } catch let error as APIError {
             return try await show(

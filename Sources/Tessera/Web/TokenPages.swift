@@ -23,21 +23,21 @@ struct TokenPages: Sendable {
     var services: Services { web.services }
     var renderer: Renderer { web.renderer }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         let list = TokenListPage(pages: self)
         let form = TokenFormPage(pages: self)
         for variant in [Variant.admin, .own] {
             func path(_ suffix: String = "") -> RouterPath { RouterPath(stringLiteral: variant.base + suffix) }
-            router.get(path()) { request, context in await web.respond(request) { try await list.show(request, context, variant) } }
-            router.get(path("/new")) { request, context in await web.respond(request) { try await form.new(request, context, variant) } }
-            router.get(path("/:id/edit")) { request, context in await web.respond(request) { try await form.edit(request, context, variant) } }
-            router.post(path("/create")) { request, context in await web.respond(request) { try await form.create(request, context, variant) } }
+            router.get(path()) { request, context in try await list.show(request, context, variant) }
+            router.get(path("/new")) { request, context in try await form.new(request, context, variant) }
+            router.get(path("/:id/edit")) { request, context in try await form.edit(request, context, variant) }
+            router.post(path("/create")) { request, context in try await form.create(request, context, variant) }
             router.post(path("/:id/update")) { request, context in
-                await web.respond(request) { try await form.update(request, context, variant) }
+                try await form.update(request, context, variant)
             }
             for action in MassAction.allCases {
                 router.post(path("/" + action.rawValue)) { request, context in
-                    await web.respond(request) { try await self.mass(request, context, variant, action) }
+                    try await self.mass(request, context, variant, action)
                 }
             }
         }

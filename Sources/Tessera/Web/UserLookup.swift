@@ -9,21 +9,9 @@ struct UserLookup: Sendable {
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("ui/users") { request, context in
             guard let viewer = try? await web.viewer(request) else { return Response(status: .unauthorized) }
-            let text = request.query["search"] ?? ""
-            var params: JSONObject = ["output": ["userid", "username", "name", "surname"], "sortfield": "username", "limit": 20]
-            if !text.isEmpty {
-                params["search"] = ["username": .string(text), "name": .string(text), "surname": .string(text)]
-                params["searchByAny"] = true
-            }
-            let users = try await web.services.users.get(viewer.context(web.services, ip: context.clientIP), .object(params))
-            let list = (users.arrayValue ?? []).map { user -> JSON in
-                let label = UserAccount.fullName(
-                    user["username"]?.stringValue ?? "",
-                    user["name"]?.stringValue ?? "",
-                    user["surname"]?.stringValue ?? ""
-                )
-                return ["userid": user["userid"] ?? "0", "label": .string(label)]
-            }
+            let filter = UserFilter(search: request.query["search"], order: .username, limit: 20)
+            let users = try await web.services.users.records(filter, by: viewer.context(web.services, ip: context.clientIP))
+            let list = users.map { user -> JSON in ["userid": .string(user.id.description), "label": .string(user.names.fullName)] }
             // `<` and `>` only occur inside strings: escaped, the JSON cannot be read as markup.
             let json = JSON.array(list).encoded().replacingOccurrences(of: "<", with: "\\u003c").replacingOccurrences(of: ">", with: "\\u003e")
             return Response(

@@ -12,20 +12,11 @@ struct UserPages: AdminPage {
     func allowed(_ viewer: Viewer) -> Bool { viewer.permissions.mayAdministerUsers }
 
     func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response {
-        let users = try await services.users.get(
-            call,
+        let rows = try await services.users.records(UserFilter(order: .username), by: call).map { user -> [String: Any] in
             [
-                "output": ["userid", "username", "name", "surname"], "selectUsrgrps": ["name"], "selectRole": ["name"], "getAccess": true,
-                "sortfield": "username",
-            ]
-        )
-        let rows: [[String: Any]] = (users.arrayValue ?? []).map { user in
-            let groups = (user["usrgrps"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
-            return [
-                "id": user["userid"]?.stringValue ?? "", "username": user["username"]?.stringValue ?? "",
-                "name": user["name"]?.stringValue ?? "", "surname": user["surname"]?.stringValue ?? "",
-                "role": user["role"]?["name"]?.stringValue ?? "", "groups": groups.joined(separator: ", "),
-                "frontend": viewer.t("gui_" + (user["gui_access"]?.stringValue ?? "0")), "enabled": user["users_status"]?.stringValue == "0",
+                "id": user.id.description, "username": user.names.username, "name": user.names.name, "surname": user.names.surname,
+                "role": user.roleName ?? "", "groups": user.groups.map(\.name).joined(separator: ", "),
+                "frontend": viewer.t("gui_\(user.guiAccess)"), "enabled": !user.isDisabled,
             ]
         }
         return page("user_list", viewer, ["rows": rows, "zeroSelected": viewer.t("n_selected", "0")], flash: flash)
@@ -47,17 +38,16 @@ struct UserPages: AdminPage {
 
         init() {}
 
-        init(_ user: JSON) {
-            func text(_ key: String) -> String { user[key]?.stringValue ?? "" }
-            username = text("username")
-            name = text("name")
-            surname = text("surname")
-            usrgrpids = (user["usrgrps"]?.arrayValue ?? []).compactMap { $0["usrgrpid"]?.stringValue }
-            roleid = text("roleid")
-            lang = text("lang")
-            timezone = text("timezone")
-            rowsPerPage = text("rows_per_page")
-            autologout = text("autologout")
+        init(_ user: UserRecord) {
+            username = user.names.username
+            name = user.names.name
+            surname = user.names.surname
+            usrgrpids = user.groups.map(\.id.description)
+            roleid = user.role?.description ?? ""
+            lang = user.lang
+            timezone = user.timezone
+            rowsPerPage = String(user.rowsPerPage)
+            autologout = user.autologout
         }
 
         /// The posted values (passwords are never sent back to the browser).
@@ -77,11 +67,12 @@ struct UserPages: AdminPage {
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response {
         guard let id else { return try await render(viewer, call, Values(), id: nil, guest: false) }
         guard let user = try await user(call, id) else { throw WebFailure.forbidden }
-        return try await render(viewer, call, Values(user), id: id, guest: user["username"]?.stringValue == "guest")
+        return try await render(viewer, call, Values(user), id: id, guest: user.names.username == "guest")
     }
 
-    private func user(_ call: CallContext, _ id: String) async throws -> JSON? {
-        try await services.users.get(call, ["userids": [.string(id)], "output": "extend", "selectUsrgrps": ["usrgrpid"]]).arrayValue?.first
+    private func user(_ call: CallContext, _ id: String) async throws -> UserRecord? {
+        guard let id = UserID(id) else { return nil }
+        return try await services.users.record(id, by: call)
     }
 
     /// The guest's language cannot be set, so its select is shown disabled (and so not posted).
@@ -121,7 +112,7 @@ struct UserPages: AdminPage {
         var guest = false
         if let id {
             guard let user = try await user(call, id) else { throw WebFailure.forbidden }
-            guest = user["username"]?.stringValue == "guest"
+            guest = user.names.username == "guest"
         }
         let values = Values(form)
         let failed = id == nil ? "cannot_add_user" : "cannot_update_user"
@@ -136,20 +127,37 @@ struct UserPages: AdminPage {
                 flash: Flash(ok: false, title: failed, details: [viewer.t("passwords_differ")])
             )
         }
-        var fields: JSONObject = [
-            "username": .string(values.username), "name": .string(values.name), "surname": .string(values.surname),
-            "usrgrps": .array(values.usrgrpids.map { ["usrgrpid": .string($0)] }),
-            "timezone": .string(values.timezone), "rows_per_page": Self.number(values.rowsPerPage), "autologout": .string(values.autologout),
-        ]
-        if let id { fields["userid"] = .string(id) }
-        if !values.roleid.isEmpty { fields["roleid"] = .string(values.roleid) }
-        if form["lang"] != nil { fields["lang"] = .string(values.lang) }
-        if !password.isEmpty { fields["passwd"] = .string(password) }
+        guard let rowsPerPage = Int64(values.rowsPerPage) else {
+            return try await render(
+                viewer,
+                call,
+                values,
+                id: id,
+                guest: guest,
+                flash: Flash(ok: false, title: failed, details: [viewer.t("field_integer_expected", "rows_per_page")])
+            )
+        }
+        var fields = UserFields(
+            username: values.username,
+            name: values.name,
+            surname: values.surname,
+            password: password.isEmpty ? nil : password,
+            autologout: values.autologout,
+            lang: form["lang"] != nil ? values.lang : nil,
+            rowsPerPage: rowsPerPage,
+            timezone: values.timezone,
+            role: RoleID(values.roleid),
+            groups: values.usrgrpids.compactMap { UserGroupID($0) }
+        )
+        fields.given = [.username, .name, .surname, .usrgrps, .timezone, .rowsPerPage, .autologout]
+        if fields.role != nil { fields.given.append(.roleid) }
+        if fields.lang != nil { fields.given.append(.lang) }
+        if fields.password != nil { fields.given.append(.passwd) }
         do {
-            if id == nil {
-                _ = try await services.users.create(call, .object(fields))
+            if let id = id.flatMap({ UserID($0) }) {
+                try await services.users.update([(id, fields)], by: call)
             } else {
-                _ = try await services.users.update(call, .object(fields))
+                _ = try await services.users.create([fields], by: call)
             }
             return done(id == nil ? "user_added" : "user_updated", secure: secure)
         } catch let error as APIError {
@@ -157,5 +165,7 @@ struct UserPages: AdminPage {
         }
     }
 
-    func delete(_ call: CallContext, _ ids: JSON) async throws { _ = try await services.users.delete(call, ids) }
+    func delete(_ call: CallContext, _ ids: JSON) async throws {
+        try await services.users.delete((ids.arrayValue ?? []).compactMap { $0.stringValue.flatMap { UserID($0) } }, by: call)
+    }
 }

@@ -54,28 +54,6 @@ struct WebSession: Sendable {
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
-    /// Runs a page handler and turns a `WebFailure` (or an unreachable database) into its page.
-    func respond(_ request: Request, _ body: () async throws -> Response) async -> Response {
-        do {
-            return try await body()
-        } catch let failure as WebFailure {
-            let viewer = try? await viewer(request)
-            let strings: [String: String]
-            if let viewer { strings = viewer.strings } else { strings = await anonymousStrings() }
-            return renderer.failure(failure, viewer: viewer, strings: strings)
-        } catch {
-            let strings = await anonymousStrings()
-            return renderer.page(
-                "error",
-                title: strings["service_unavailable"] ?? "",
-                viewer: nil,
-                strings: strings,
-                data: ["heading": strings["service_unavailable"] ?? "", "text": strings["service_unavailable_text"] ?? ""],
-                status: .serviceUnavailable
-            )
-        }
-    }
-
     /// The message a previous redirect left for this page.
     static func flash(_ request: Request) -> Flash? {
         request.cookies[flashCookie].flatMap { Flash(cookieValue: $0.value) }

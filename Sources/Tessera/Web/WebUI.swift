@@ -12,12 +12,13 @@ public struct WebUI: Sendable {
     func addRoutes(to router: Router<AppRequestContext>, services: Services) {
         let web = WebSession(services: services, renderer: renderer)
         assets.addRoutes(to: router)
-        LoginPages(web: web).addRoutes(to: router)
-        TokenPages(web: web).addRoutes(to: router)
-        ProfilePage(web: web).addRoutes(to: router)
-        UserPages(web: web).addRoutes(to: router)
-        RolePages(web: web).addRoutes(to: router)
-        GroupPages(web: web).addRoutes(to: router)
         UserLookup(web: web).addRoutes(to: router)
+        let pages = router.group().add(middleware: WebFailurePages(web: web))
+        LoginPages(web: web).addRoutes(to: pages)
+        TokenPages(web: web).addRoutes(to: pages)
+        ProfilePage(web: web).addRoutes(to: pages)
+        UserPages(web: web).addRoutes(to: pages)
+        RolePages(web: web).addRoutes(to: pages)
+        GroupPages(web: web).addRoutes(to: pages)
     }
 }

@@ -1,0 +1,68 @@
+import SQLKit
+
+/// The checks of the user rules that need more than one user's fields.
+extension UserService {
+    /// The first value given twice in one call: `Invalid parameter "/2": value (username)=(a) already exists.`
+    static func checkUnique(_ values: [String?], field: String) throws(APIError) {
+        var seen = Set<String>()
+        for (index, value) in values.enumerated() {
+            guard let value else { continue }
+            if !seen.insert(value).inserted { throw .invalid("/\(index + 1)", "value (\(field))=(\(value)) already exists") }
+        }
+    }
+
+    /// The ids of a delete or unblock: at least one, none twice.
+    static func checkList(_ ids: [UserID]) throws(APIError) {
+        if ids.isEmpty { throw APIError.invalid("/", "cannot be empty") }
+        var seen = Set<UserID>()
+        for (index, id) in ids.enumerated() where !seen.insert(id).inserted {
+            throw .invalid("/\(index + 1)", "value (\(id)) already exists")
+        }
+    }
+
+    /// Language, role and group references of created or updated users must exist.
+    static func checkReferences(_ db: any SQLDatabase, _ users: [UserFields]) async throws {
+        for user in users {
+            if let lang = user.lang, !supportedLocales.contains(lang) { throw APIError.params("Language \"\(lang)\" is not supported.") }
+        }
+        for user in users {
+            if let role = user.role, try await !RoleRepository.exists(db, roleid: role.description) {
+                throw APIError.params("User role with ID \"\(role)\" is not available.")
+            }
+        }
+        for user in users {
+            let ids = (user.groups ?? []).map(\.description)
+            let found = try await GroupRepository.groups(db, ids: ids)
+            if let missing = ids.first(where: { found[$0] == nil }) { throw APIError.params("User group with ID \"\(missing)\" is not available.") }
+        }
+    }
+
+    /// What an update may not do: leave no active user with the Super admin role, take a username
+    /// someone has, refer to what does not exist, or let users change their own role or shut themself out.
+    static func checkUpdate(
+        _ db: any SQLDatabase,
+        _ users: [(id: UserID, fields: UserFields)],
+        _ accounts: [UserID: UserAccount],
+        by me: Principal
+    ) async throws {
+        let leaving = users.filter { user in user.fields.role.map { $0.description != accounts[user.id]?.roleid } ?? false }.map(\.id)
+        if !leaving.isEmpty, let readonly = try await RoleService.readonlyRole(db),
+            leaving.contains(where: { accounts[$0]?.roleid == readonly.id }),
+            try await GroupRepository.activeSuperAdmins(db, excluding: leaving.map(\.description)) == 0
+        {
+            throw APIError.params("At least one active user must exist with role \"\(readonly.name)\".")
+        }
+        for user in users {
+            guard let username = user.fields.username, username != accounts[user.id]?.username else { continue }
+            if try await UserRepository.usernameTaken(db, username) { throw APIError.params("User with username \"\(username)\" already exists.") }
+        }
+        try await checkReferences(db, users.map(\.fields))
+        for user in users where user.id == me.id {
+            if let role = user.fields.role, role.description != accounts[me.id]?.roleid { throw APIError.params("User cannot change own role.") }
+            let groups = try await GroupRepository.groups(db, ids: (user.fields.groups ?? []).map(\.description))
+            if groups.values.contains(where: { $0["users_status"] == "1" || $0["gui_access"] == "3" }) {
+                throw APIError.params("User cannot add himself to a disabled group or a group with disabled GUI access.")
+            }
+        }
+    }
+}

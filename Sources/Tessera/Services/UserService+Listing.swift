@@ -1,0 +1,54 @@
+import SQLKit
+
+/// What `user.get` reads, among the users the caller may see (users spec §3.2).
+extension UserService {
+    /// Which users to read: get options and the id conditions, and what to read with them.
+    struct Query: Sendable {
+        var options: GetOptions
+        var ids: [Int64]?
+        var groupids: [Int64]?
+        /// Only the users the caller may change (for anyone but a Super admin: themself).
+        var editable = false
+        var withAccess = false
+        var withGroups = false
+        var withRoles = false
+    }
+
+    /// The users found (as the API prints them), with their group flags, groups and roles when asked for.
+    struct Listing: Sendable {
+        var found: GetQuery.Found
+        var access: [String: (gui: Int, debug: Int, status: Int)] = [:]
+        /// Each user's groups in group id order, as the API prints a group.
+        var groups: [String: [JSONObject]] = [:]
+        /// Each user's role, nil when it has none.
+        var roles: [String: JSONObject?] = [:]
+    }
+
+    func listing(_ query: Query, by caller: CallContext) async throws -> Listing {
+        var conditions = Conditions()
+        if let visible = UserRepository.visibility(for: caller.principal, editable: query.editable) { conditions.add(visible) }
+        if let ids = query.ids { conditions.add(.among("userid", ids)) }
+        if let ids = query.groupids {
+            conditions.add("userid IN (SELECT userid FROM users_groups WHERE " + .among("usrgrpid", ids) + SQLQueryString(")"))
+        }
+        let where_ = conditions
+        return try await database.read { db in
+            var listing = Listing(found: try await GetQuery.rows(db, Self.table, query.options, where_))
+            guard case .rows(let rows) = listing.found else { return listing }
+            let ids = rows.map(\.key)
+            if query.withAccess { listing.access = try await UserRepository.groupFlags(db, userids: ids) }
+            if query.withGroups {
+                let memberships = try await GroupRepository.memberships(db, userids: ids)
+                let groups = try await GroupRepository.groups(db, ids: Array(Set(memberships.values.joined())))
+                for id in ids {
+                    listing.groups[id] = (memberships[id] ?? []).sorted { (Int64($0) ?? 0) < (Int64($1) ?? 0) }.compactMap { groups[$0] }
+                }
+            }
+            if query.withRoles {
+                let roles = try await RoleService.roleRows(db)
+                for id in ids { listing.roles[id] = roles[try await UserRepository.roleid(db, of: id)] }
+            }
+            return listing
+        }
+    }
+}
