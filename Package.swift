@@ -23,9 +23,23 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // The ordered, PHP-faithful JSON value of the Zabbix API (why: Sources/ZabbixJSON/README.md).
+        .target(name: "ZabbixJSON", exclude: ["README.md"]),
+        // Reads of the embedded SQLite store on the caller's thread, for the hot path (why: its README.md).
+        .target(
+            name: "SQLiteFastReads",
+            dependencies: [
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
         .target(
             name: "Tessera",
             dependencies: [
+                "ZabbixJSON",
+                "SQLiteFastReads",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),

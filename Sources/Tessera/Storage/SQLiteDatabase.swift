@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import SQLKit
+import SQLiteFastReads
 import SQLiteKit
 import SQLiteNIO
 

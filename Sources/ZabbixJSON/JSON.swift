@@ -103,10 +103,10 @@ public struct JSONObject: Sendable, Equatable {
     public func has(_ key: String) -> Bool { position(of: key) != nil }
 
     /// An empty object with room for `capacity` members.
-    init(minimumCapacity capacity: Int) { members.reserveCapacity(capacity) }
+    public init(minimumCapacity capacity: Int) { members.reserveCapacity(capacity) }
 
     /// Adds a member that is known not to be there yet, without looking for it.
-    mutating func append(_ key: String, _ value: JSON) {
+    public mutating func append(_ key: String, _ value: JSON) {
         assert(!has(key), "\(key) is already a member")
         members.append(Member(key: key, value: value))
         if positions != nil {
@@ -117,16 +117,16 @@ public struct JSONObject: Sendable, Equatable {
     }
 
     /// The first key, in order, that satisfies `predicate`.
-    func firstKey(where predicate: (String) -> Bool) -> String? { members.first { predicate($0.key) }?.key }
+    public func firstKey(where predicate: (String) -> Bool) -> String? { members.first { predicate($0.key) }?.key }
 
     /// True when the keys are exactly "0", "1", … in order (PHP's notion of a list).
-    var hasIndexKeys: Bool {
+    public var hasIndexKeys: Bool {
         for (index, member) in members.enumerated() where member.key != String(index) { return false }
         return true
     }
 
     /// Calls `body` with each member in order, without building an array of pairs.
-    func forEachPair(_ body: (String, JSON) throws -> Void) rethrows {
+    public func forEachPair(_ body: (String, JSON) throws -> Void) rethrows {
         for member in members { try body(member.key, member.value) }
     }
 

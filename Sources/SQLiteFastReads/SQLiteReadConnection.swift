@@ -9,14 +9,14 @@ import VaporCSQLite
 /// hand-offs per query, which cost more than the query itself on the authentication hot path. Reads
 /// in WAL mode never wait for the writer, so they are run directly here instead, with their prepared
 /// statements kept for reuse. One connection serves one task at a time (see `SQLiteReaderPool`).
-final class SQLiteReadConnection: @unchecked Sendable {
+public final class SQLiteReadConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Prepared statements by SQL text; bounded, since some SQL embeds list lengths.
     private var statements: [String: OpaquePointer] = [:]
     private static let statementLimit = 128
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
     }
 
     init(path: String) throws {
@@ -128,27 +128,27 @@ final class SQLiteReadConnection: @unchecked Sendable {
 
 /// Reader connections for the tasks reading at the moment: one is taken for a whole `read` and given
 /// back after it; a few stay open for the next reads, more are opened when more tasks read at once.
-final class SQLiteReaderPool: Sendable {
+public final class SQLiteReaderPool: Sendable {
     private let path: String
     private let idle = NIOLockedValueBox<[SQLiteReadConnection]>([])
     private let keepOpen: Int
 
-    init(path: String, keepOpen: Int) {
+    public init(path: String, keepOpen: Int) {
         self.path = path
         self.keepOpen = keepOpen
     }
 
-    func take() throws -> SQLiteReadConnection {
+    public func take() throws -> SQLiteReadConnection {
         if let connection = idle.withLockedValue({ $0.popLast() }) { return connection }
         return try SQLiteReadConnection(path: path)
     }
 
-    func giveBack(_ connection: SQLiteReadConnection) {
+    public func giveBack(_ connection: SQLiteReadConnection) {
         // Beyond `keepOpen`, the connection is released here and closed by its deinit.
         idle.withLockedValue { idle in
             if idle.count < keepOpen { idle.append(connection) }
         }
     }
 
-    func closeAll() { idle.withLockedValue { $0.removeAll() } }
+    public func closeAll() { idle.withLockedValue { $0.removeAll() } }
 }

@@ -6,22 +6,28 @@ import SQLiteKit
 import SQLiteNIO
 
 /// SQLKit's view of one `SQLiteReadConnection`, so that the repositories read through it unchanged.
-struct SQLiteReadDatabase: SQLDatabase {
+public struct SQLiteReadDatabase: SQLDatabase {
     let connection: SQLiteReadConnection
-    let logger: Logger
-    var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
-    var dialect: any SQLDialect { SQLiteDialect() }
-    /// Never logged: binds carry session ids and token hashes.
-    var queryLogLevel: Logger.Level? { nil }
+    public let logger: Logger
 
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+    public init(connection: SQLiteReadConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    public var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
+    public var dialect: any SQLDialect { SQLiteDialect() }
+    /// Never logged: binds carry session ids and token hashes.
+    public var queryLogLevel: Logger.Level? { nil }
+
+    public func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
         let (sql, binds) = serialize(query)
         let encoder = SQLiteDataEncoder()
         let values = try binds.map { try encoder.encode($0) }
         try connection.run(sql, binds: values) { onRow($0) }
     }
 
-    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+    public func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         let promise = eventLoop.makePromise(of: Void.self)
         promise.completeWithTask { try await self.execute(sql: query, onRow) }
         return promise.futureResult

@@ -12,7 +12,7 @@ import NIOConcurrencyHelpers
 /// It changes nothing anyone reads: every read still begins its own transaction on the newest data.
 /// It lets go while this process writes, so that the checkpoint at the commit can copy the whole
 /// log into the database and the log can start over; a pin held then keeps the log growing.
-final class SQLiteReadPin: Sendable {
+public final class SQLiteReadPin: Sendable {
     private struct State {
         let connection: SQLiteReadConnection
         var holding = false
@@ -21,13 +21,13 @@ final class SQLiteReadPin: Sendable {
 
     private let state: NIOLockedValueBox<State>
 
-    init(path: String) throws {
+    public init(path: String) throws {
         state = NIOLockedValueBox(State(connection: try SQLiteReadConnection(path: path)))
         renew()
     }
 
     /// Moves the pin to the newest data (other processes' commits included), unless a write is in progress.
-    func renew() {
+    public func renew() {
         state.withLockedValue { state in
             guard !state.writing else { return }
             Self.release(&state)
@@ -36,7 +36,7 @@ final class SQLiteReadPin: Sendable {
     }
 
     /// Lets go for a write of this process.
-    func beginWrite() {
+    public func beginWrite() {
         state.withLockedValue { state in
             state.writing = true
             Self.release(&state)
@@ -44,7 +44,7 @@ final class SQLiteReadPin: Sendable {
     }
 
     /// Takes hold again once the write has committed or failed.
-    func endWrite() {
+    public func endWrite() {
         state.withLockedValue { state in
             state.writing = false
             Self.hold(&state)
@@ -52,7 +52,7 @@ final class SQLiteReadPin: Sendable {
     }
 
     /// Lets go for good (the database is being closed): a write that never ends.
-    func close() { beginWrite() }
+    public func close() { beginWrite() }
 
     /// A deferred transaction starts reading, and takes its read slot, at its first SELECT. A pin
     /// that cannot be taken (the file is unreadable for a moment) is simply not held: reads go on
