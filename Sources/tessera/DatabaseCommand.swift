@@ -76,7 +76,7 @@ struct DatabaseCopyCommand: AsyncParsableCommand {
     static func connect(_ target: PostgresStore, failures: ConnectionFailures, within limit: Duration) async throws {
         let connected = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                try await target.read { db in try await db.raw("SELECT 1").run() }
+                try await target.ping()
                 return true
             }
             group.addTask {

@@ -296,7 +296,7 @@ private struct Seeded {
         await h.services.lastAccess.flush()
 
         try await h.database.transaction { db in
-            try await ProfileRepository.store(db, userid: "1", ["web.tokens.sort": "name", "web.tokens.page": "2"])
+            try await ProfileRepository.store(db, userid: UserID(1), ["web.tokens.sort": "name", "web.tokens.page": "2"])
         }
         let bulk = try await BulkSeeder.seed(h.database, count: 246, userid: alice, prefix: "bulk", now: h.clock.now)
         return Seeded(tokens: tokens, tokenCount: tokens.count + bulk, userCount: 4, aliceSession: aliceSession)

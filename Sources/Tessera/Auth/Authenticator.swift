@@ -1,5 +1,3 @@
-import SQLKit
-
 /// Turns the `auth` value of a call into a `Principal` (token spec §3.3): 64 bytes means an API token,
 /// anything else a session id.
 public struct Authenticator: Sendable {
@@ -16,7 +14,7 @@ public struct Authenticator: Sendable {
     public func authenticate(_ auth: String) async throws -> Principal {
         if auth.utf8.count == 64 {
             let entry = try await tokenEntry(auth)
-            return entry.account.principal(.token(tokenid: entry.tokenid), rules: entry.rules)
+            return entry.account.principal(.token(tokenid: entry.tokenid.description), rules: entry.rules)
         }
         let account = try await authenticateSession(auth, extend: true)
         let rules = try await database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
@@ -25,7 +23,7 @@ public struct Authenticator: Sendable {
 
     /// Steps 2a–2e: the token must exist and be enabled, not be expired, and its owner must not be
     /// disabled; then its use is recorded (`lastaccess`, written by the recorder).
-    public func tokenAccount(_ token: String) async throws -> (tokenid: String, account: UserAccount) {
+    public func tokenAccount(_ token: String) async throws -> (tokenid: TokenID, account: UserAccount) {
         let entry = try await tokenEntry(token)
         return (entry.tokenid, entry.account)
     }
@@ -42,7 +40,7 @@ public struct Authenticator: Sendable {
         } else {
             entry = try await load(digest: digest, now: now)
         }
-        lastAccess.note(tokenid: Int64(entry.tokenid)!, at: now)
+        lastAccess.note(tokenid: entry.tokenid.value, at: now)
         telemetry.authenticated(.token)
         return entry
     }
@@ -70,7 +68,6 @@ public struct Authenticator: Sendable {
         let found = try await database.read { db in try await TokenRepository.credential(db, hash: hash) }
         guard let found else { throw await refuse(.unknown) }
         guard found.status == .enabled else { throw await refuse(.disabled) }
-        let tokenid = found.id.description
         let userid = found.owner.description
         let expiresAt = found.expiry.unixTime
         try checkExpiry(expiresAt, now: now)
@@ -82,7 +79,7 @@ public struct Authenticator: Sendable {
         }
         let rules = try await database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
         let entry = TokenCache.Entry(
-            tokenid: tokenid,
+            tokenid: found.id,
             expiresAt: expiresAt,
             account: account,
             rules: rules,
@@ -96,12 +93,10 @@ public struct Authenticator: Sendable {
     /// `extend` bumps `lastaccess`.
     public func authenticateSession(_ sessionid: String, extend: Bool) async throws -> UserAccount {
         let now = clock.now
-        let row = try await database.read { db in
-            try await db.raw("SELECT userid, lastaccess, status FROM sessions WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))").first()
-        }
-        guard let row, try row.decode(column: "status", as: Int.self) == 0 else { throw refusedSession() }
-        let userid = String(try row.decode(column: "userid", as: Int64.self))
-        let lastaccess = try row.decode(column: "lastaccess", as: Int64.self)
+        let found = try await database.read { db in try await SessionRepository.find(db, sessionid: sessionid) }
+        guard let found, found.active else { throw refusedSession() }
+        let userid = found.userid
+        let lastaccess = found.lastaccess
         guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }) else {
             throw refusedSession()
         }
@@ -116,7 +111,7 @@ public struct Authenticator: Sendable {
         }
         if extend, lastaccess != now {
             try? await database.transaction { db in
-                try await db.raw("UPDATE sessions SET lastaccess = \(bind: now) WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))").run()
+                try await SessionRepository.touch(db, sessionid: sessionid, at: now)
             }
         }
         telemetry.authenticated(.session)
@@ -126,22 +121,5 @@ public struct Authenticator: Sendable {
     private func refusedSession() -> APIError {
         telemetry.refused(.session)
         return APIError.sessionTerminated
-    }
-}
-
-/// Writes to the `sessions` table, which keys sessions by `Secrets.sessionKey`, never by the id itself.
-enum SessionRepository {
-    static func create(_ db: any SQLDatabase, userid: String, now: Int64) async throws -> String {
-        let sessionid = Secrets.newSessionID()
-        try await db.raw(
-            "INSERT INTO sessions (sessionid, userid, lastaccess, status) VALUES (\(bind: Secrets.sessionKey(sessionid)), \(bind: Int64(userid) ?? 0), \(bind: now), 0)"
-        ).run()
-        return sessionid
-    }
-
-    /// Drops the user's passive sessions and makes this one passive.
-    static func terminate(_ db: any SQLDatabase, sessionid: String, userid: String) async throws {
-        try await db.raw("DELETE FROM sessions WHERE userid = \(bind: Int64(userid) ?? 0) AND status = 1").run()
-        try await db.raw("UPDATE sessions SET status = 1 WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))").run()
     }
 }

@@ -47,15 +47,9 @@ final class ChangeFeed: Sendable {
     func announce(_ change: Change, in db: any SQLDatabase) async throws {
         switch engine {
         case .postgres:
-            try await db.raw("SELECT pg_notify(\(bind: Self.channel), \(bind: change.payload))").run()
+            try await ChangeLogRepository.notify(db, channel: Self.channel, payload: change.payload)
         case .sqlite:
-            try await db.raw(
-                """
-                INSERT INTO changelog (changeid, origin, payload)
-                SELECT COALESCE(MAX(changeid), 0) + 1, \(bind: origin), \(bind: change.payload) FROM changelog
-                """
-            ).run()
-            try await db.raw("DELETE FROM changelog WHERE changeid <= (SELECT MAX(changeid) FROM changelog) - \(bind: Self.kept)").run()
+            try await ChangeLogRepository.append(db, origin: origin, payload: change.payload, keeping: Self.kept)
         }
     }
 
@@ -66,16 +60,8 @@ final class ChangeFeed: Sendable {
             try? await Task.sleep(for: Self.pollInterval)
             let from = seen
             guard
-                let rows = try? await database.read({ db in
-                    try await db.raw("SELECT changeid, origin, payload FROM changelog WHERE changeid >= \(bind: from) ORDER BY changeid").all()
-                })
+                let entries = try? await database.read({ db in try await ChangeLogRepository.entries(db, from: from) })
             else { continue }
-            let entries = rows.compactMap { row -> (id: Int64, origin: String, payload: String)? in
-                guard let id = try? row.decode(column: "changeid", as: Int64.self), let origin = try? row.decode(column: "origin", as: String.self),
-                    let payload = try? row.decode(column: "payload", as: String.self)
-                else { return nil }
-                return (id, origin, payload)
-            }
             // The row last seen is read again: when it is gone, rows were pruned unseen.
             if seen > 0, entries.first?.id != seen { cache.invalidateAll() }
             for entry in entries where entry.id > seen && entry.origin != origin { apply(Change(payload: entry.payload)) }
@@ -84,9 +70,7 @@ final class ChangeFeed: Sendable {
     }
 
     private static func latest(_ database: any Database) async throws -> Int64 {
-        try await database.read { db in
-            try await db.raw("SELECT COALESCE(MAX(changeid), 0) AS n FROM changelog").first()?.decode(column: "n", as: Int64.self) ?? 0
-        }
+        try await database.read { db in try await ChangeLogRepository.latest(db) }
     }
 
     /// After the commit and before the answer: this instance's cache (and, from the listener, a

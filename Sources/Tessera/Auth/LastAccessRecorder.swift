@@ -53,8 +53,7 @@ final class LastAccessRecorder: Sendable {
         do {
             try await database.transaction { db in
                 for (tokenid, time) in batch {
-                    try await db.raw("UPDATE token SET lastaccess = \(bind: time) WHERE tokenid = \(bind: tokenid) AND lastaccess < \(bind: time)")
-                        .run()
+                    try await TokenRepository.recordUse(db, TokenID(tokenid), at: time)
                 }
             }
             pending.withLockedValue { pending in

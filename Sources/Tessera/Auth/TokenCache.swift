@@ -9,7 +9,7 @@ import NIOConcurrencyHelpers
 /// change can never leave a stale entry behind.
 final class TokenCache: Sendable {
     struct Entry: Sendable {
-        let tokenid: String
+        let tokenid: TokenID
         let expiresAt: Int64
         let account: UserAccount
         let rules: RoleRules
@@ -24,7 +24,7 @@ final class TokenCache: Sendable {
         /// Generation of the last invalidation of everything.
         var allInvalidatedAt: UInt64 = 0
         /// Generation of the last invalidation of each token id.
-        var tokenInvalidatedAt: [String: UInt64] = [:]
+        var tokenInvalidatedAt: [TokenID: UInt64] = [:]
         var entries: [TokenDigest: Entry] = [:]
     }
 
@@ -73,7 +73,7 @@ final class TokenCache: Sendable {
     func invalidate(tokenids: [String]) {
         state.withLockedValue { state in
             state.generation += 1
-            for id in tokenids { state.tokenInvalidatedAt[id] = state.generation }
+            for id in tokenids.compactMap({ TokenID($0) }) { state.tokenInvalidatedAt[id] = state.generation }
         }
     }
 

@@ -58,16 +58,16 @@ public struct LineLogHandler: LogHandler {
         format: LogFormat
     ) -> String {
         let stamp = time.formatted(.iso8601)
-        let keys = metadata.keys.sorted()
+        let fields = metadata.sorted { $0.key < $1.key }
         switch format {
         case .plain:
-            let fields = keys.map { "\($0)=\(metadata[$0]!)" }.joined(separator: " ")
+            let fields = fields.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             return "\(stamp) \(level) \(label): \(message)" + (fields.isEmpty ? "" : " " + fields)
         case .json:
             var object: JSONObject = [
                 "time": .string(stamp), "level": .string(level.rawValue), "label": .string(label), "message": .string(message),
             ]
-            for key in keys where object[key] == nil { object[key] = json(metadata[key]!) }
+            for (key, value) in fields where object[key] == nil { object[key] = json(value) }
             return JSON.object(object).encoded()
         }
     }
@@ -77,7 +77,7 @@ public struct LineLogHandler: LogHandler {
         case .string(let text): return .string(text)
         case .stringConvertible(let value): return .string(value.description)
         case .array(let items): return .array(items.map(json))
-        case .dictionary(let entries): return .object(JSONObject(entries.keys.sorted().map { ($0, json(entries[$0]!)) }))
+        case .dictionary(let entries): return .object(JSONObject(entries.sorted { $0.key < $1.key }.map { ($0.key, json($0.value)) }))
         }
     }
 }

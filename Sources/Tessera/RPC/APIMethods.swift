@@ -1,24 +1,10 @@
-/// The method table of the whole API: each entry only decodes and hands over to a service.
+/// The method table of the whole API: one adapter per API, each only decoding and handing over to its service.
 extension MethodTable {
     static func build(_ services: Services) -> MethodTable {
         var table = MethodTable()
-        let tokens = services.tokens
-        let sessions = services.sessions
-
-        table.add("apiinfo", "version", .anonymous) { call in
-            guard Validator.isEmptyContainer(call.params) else { throw APIError.invalid("/", "should be empty") }
-            return .string(services.apiVersion)
-        }
-
-        TokenAPI(tokens: tokens).addMethods(to: &table)
-
-        table.add("user", "login", .anonymous) { try await sessions.login($0.params, ip: $0.ip, recordsetid: $0.recordsetid) }
-        table.add("user", "logout", .authenticated(minType: .user)) { call in
-            guard Validator.isEmptyContainer(call.params) else { throw APIError.invalid("/", "should be empty") }
-            try await sessions.logout(call.caller)
-            return .bool(true)
-        }
-        table.add("user", "checkAuthentication", .anonymous) { try await sessions.checkAuthentication($0.params, ip: $0.ip) }
+        SettingsAPI(settings: services.settings, apiVersion: services.apiVersion).addMethods(to: &table)
+        TokenAPI(tokens: services.tokens).addMethods(to: &table)
+        SessionAPI(sessions: services.sessions).addMethods(to: &table)
         UserAPI(users: services.users).addMethods(to: &table)
 
         let groups = services.userGroups
@@ -33,11 +19,7 @@ extension MethodTable {
         table.add("role", "update", .authenticated(minType: .superAdmin)) { try await roles.update($0.caller, $0.params) }
         table.add("role", "delete", .authenticated(minType: .superAdmin)) { try await roles.delete($0.caller, $0.params) }
 
-        let settings = services.settings
-        let auditLog = services.auditLog
-        table.add("settings", "get", .authenticated(minType: .user)) { try await settings.settings($0.params) }
-        table.add("authentication", "get", .authenticated(minType: .superAdmin)) { try await settings.authentication($0.params) }
-        table.add("auditlog", "get", .authenticated(minType: .superAdmin)) { try await auditLog.get($0.caller, $0.params) }
+        AuditLogAPI(auditLog: services.auditLog).addMethods(to: &table)
         return table
     }
 }

@@ -70,14 +70,17 @@ public enum AuditLog {
                 ? String(String.UnicodeScalarView(record.resourcename.unicodeScalars.prefix(252))) + "..."
                 : record.resourcename
             let details = record.details.map { JSON.object($0).encoded() } ?? ""
-            try await db.raw(
-                """
-                INSERT INTO auditlog (auditid, userid, username, clock, ip, action, resourcetype, resourceid, resourcename, recordsetid, details)
-                VALUES (\(bind: CUID.make()), \(bind: userid.flatMap { Int64($0) }), \(bind: username), \(bind: clock), \(bind: String(ip.prefix(39))),
-                    \(bind: record.action.rawValue), \(bind: record.resource.rawValue), \(bind: record.resourceid.flatMap { Int64($0) }),
-                    \(bind: name), \(bind: recordsetid), \(bind: details))
-                """
-            ).run()
+            try await AuditRepository.insert(
+                db,
+                userid: userid.flatMap { Int64($0) },
+                username: username,
+                clock: clock,
+                ip: String(ip.prefix(39)),
+                record: record,
+                resourcename: name,
+                recordsetid: recordsetid,
+                details: details
+            )
             AuditTrail.pending?.add(
                 "audit: \(record.action) \(record.resource) \(record.resourceid ?? "-") \"\(name)\" by \(username) from \(ip)",
                 recordsetid: recordsetid

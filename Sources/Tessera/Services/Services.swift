@@ -22,6 +22,7 @@ public struct Services: Sendable {
     public let userGroups: UserGroupService
     public let roles: RoleService
     public let settings: SettingsService
+    public let profiles: ProfileService
     public let auditLog: AuditLogService
 
     /// Starts the `lastaccess` writer; call `shutdown()` before closing the database.
@@ -51,6 +52,7 @@ public struct Services: Sendable {
         self.userGroups = UserGroupService(database: database, changes: changes)
         self.roles = RoleService(database: database, changes: changes)
         self.settings = SettingsService(database: database)
+        self.profiles = ProfileService(database: database)
         if let postgres = database as? PostgresStore {
             listener = Task {
                 await postgres.listen(

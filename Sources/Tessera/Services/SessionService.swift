@@ -9,7 +9,7 @@ public struct SessionService: Sendable {
     let clock: UnixTime
     /// The settings the user object needs (default language and time zone), read once: no API method
     /// changes them, and `user.checkAuthentication` sits in front of other services' every request.
-    private let userDefaults = NIOLockedValueBox<Settings?>(nil)
+    private let defaults = NIOLockedValueBox<Settings?>(nil)
 
     init(database: any Database, authenticator: Authenticator, failures: FailureLimiter, clock: UnixTime) {
         self.database = database
@@ -18,35 +18,36 @@ public struct SessionService: Sendable {
         self.clock = clock
     }
 
-    private func defaults() async throws -> Settings {
-        if let cached = userDefaults.withLockedValue({ $0 }) { return cached }
+    /// The settings the user object needs, read once.
+    public func userDefaults() async throws -> Settings {
+        if let cached = defaults.withLockedValue({ $0 }) { return cached }
         let settings = try await database.read { db in try await Settings.load(db) }
-        userDefaults.withLockedValue { $0 = settings }
+        defaults.withLockedValue { $0 = settings }
         return settings
     }
 
     static let failedLogin = "Incorrect user name or password or account is temporarily blocked."
 
+    /// The parameters of `user.login`; the sign-in page's fields are checked against the same rules.
     static let loginRule = ObjectRule([
-        .optional("username", .string(maxLength: 255)),
+        .required("username", .string(maxLength: 255)),
         .optional("user", .string(maxLength: 255)),
         .required("password", .string(maxLength: 255)),
         .optional("userData", .flag),
     ])
 
-    /// `user.login`: returns the session id, or the user data with it when `userData` is set.
-    public func login(_ params: JSON, ip: String, recordsetid: String) async throws -> JSON {
-        var object = try Validator.plainObject(params, path: "/")
-        if object["user"] != nil {
-            if object["username"] != nil { throw APIError.params("Parameter \"user\" is deprecated.") }
-            object["username"] = object["user"]
-            object["user"] = nil
-        }
-        var rule = Self.loginRule
-        rule.fields[0] = .required("username", .string(maxLength: 255))
-        let validated = try Validator.object(.object(object), rule, path: "/")
-        let username = validated["username"]!.stringValue!
-        let password = validated["password"]!.stringValue!
+    /// A new session and who it is for.
+    public struct SignedIn: Sendable {
+        public let sessionid: String
+        public let account: UserAccount
+        /// The system settings at sign-in (the user object names the default language and time zone).
+        public let settings: Settings
+    }
+
+    /// Signs a user in (`user.login`, the sign-in page): checks the address's failure limit, the account's
+    /// state and block, and the password, counting and auditing failures; returns the new session.
+    public func login(username: String, password: String, ip: String, recordsetid: String) async throws -> SignedIn {
+        _ = try Validator.object(["username": .string(username), "password": .string(password)], Self.loginRule, path: "/")
         let now = clock.now
         try failures.check(ip)
 
@@ -120,29 +121,7 @@ public struct SessionService: Sendable {
             )
             return sessionid
         }
-        guard validated["userData"] == .bool(true) else { return .string(sessionid) }
-        return .object(Self.userData(account, settings: settings, ip: ip, sessionid: sessionid))
-    }
-
-    /// The user object of `user.login` (`userData`) and `user.checkAuthentication`.
-    /// The user's columns (`lang` and `timezone` "default" replaced by the system's), then what the
-    /// role and groups give, the caller's address and the session id. Built in one pass: it is most
-    /// of the work of `user.checkAuthentication`.
-    static func userData(_ account: UserAccount, settings: Settings, ip: String, sessionid: String?) -> JSONObject {
-        var data = JSONObject(minimumCapacity: account.fields.count + 5)
-        account.fields.forEachPair { key, value in
-            switch key {
-            case "lang" where value == "default": data.append(key, .string(settings.string("default_lang")))
-            case "timezone" where value == "default": data.append(key, .string(settings.string("default_timezone")))
-            default: data.append(key, value)
-            }
-        }
-        data.append("type", .int(account.roleType))
-        data.append("userip", .string(ip))
-        data.append("debug_mode", .int(account.debugMode))
-        data.append("gui_access", .int(account.guiAccess))
-        if let sessionid { data.append("sessionid", .string(sessionid)) }
-        return data
+        return SignedIn(sessionid: sessionid, account: account, settings: settings)
     }
 
     /// Ends the caller's session with an audit record (`user.logout`, the web UI's sign-out). API tokens
@@ -165,35 +144,14 @@ public struct SessionService: Sendable {
         }
     }
 
-    static let tokenCheckRule = ObjectRule([.required("token", .string())])
-    static let sessionCheckRule = ObjectRule([.required("sessionid", .string()), .optional("extend", .boolean)])
-
-    /// `user.checkAuthentication`: exactly one of `sessionid` (with optional `extend`) or `token`.
-    public func checkAuthentication(_ params: JSON, ip: String) async throws -> JSON {
-        let object = try Validator.plainObject(params, path: "/")
-        guard object.has("sessionid") != object.has("token") else { throw APIError.params("Session ID or token is expected.") }
-        let settings = try await defaults()
-        if object.has("token") {
-            let validated = try Validator.object(params, Self.tokenCheckRule, path: "/")
-            let (_, account) = try await failures.counting(ip) { try await authenticator.tokenAccount(validated["token"]!.stringValue!) }
-            return .object(Self.userData(account, settings: settings, ip: ip, sessionid: nil))
-        }
-        let validated = try Validator.object(params, Self.sessionCheckRule, path: "/")
-        let sessionid = validated["sessionid"]!.stringValue!
-        let account = try await failures.counting(ip) {
-            try await authenticator.authenticateSession(sessionid, extend: validated["extend"] != .bool(false))
-        }
-        return .object(Self.userData(account, settings: settings, ip: ip, sessionid: sessionid))
+    /// The owner of an API token, as authentication checks it (`user.checkAuthentication`), counted
+    /// against the caller's failure limit.
+    public func checkToken(_ token: String, ip: String) async throws -> UserAccount {
+        try await failures.counting(ip) { try await authenticator.tokenAccount(token) }.account
     }
-}
 
-extension Validator {
-    /// `{}` or `[]`.
-    static func isEmptyContainer(_ value: JSON) -> Bool {
-        switch value {
-        case .array(let items): return items.isEmpty
-        case .object(let object): return object.isEmpty
-        default: return false
-        }
+    /// The owner of a live session (`extend` records its use), counted against the caller's failure limit.
+    public func checkSession(_ sessionid: String, extend: Bool, ip: String) async throws -> UserAccount {
+        try await failures.counting(ip) { try await authenticator.authenticateSession(sessionid, extend: extend) }
     }
 }

@@ -45,9 +45,7 @@ public struct Settings: Sendable {
 
     static func load(_ db: any SQLDatabase) async throws -> Settings {
         var values = Dictionary(uniqueKeysWithValues: defaults)
-        for row in try await db.raw("SELECT name, value FROM settings").all() {
-            values[try row.decode(column: "name", as: String.self)] = try row.decode(column: "value", as: String.self)
-        }
+        for (name, value) in try await SettingsRepository.stored(db) { values[name] = value }
         return Settings(values: values)
     }
 }

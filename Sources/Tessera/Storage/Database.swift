@@ -26,6 +26,11 @@ extension Database {
     /// Stores used only by tools (the copy's source and target views) do not count.
     public var connectionsInUse: Int { 0 }
 
+    /// Runs a trivial query: returns once a connection answers.
+    public func ping() async throws {
+        try await read { db in try await db.raw("SELECT 1").run() }
+    }
+
     public func isReady() async -> Bool {
         (try? await read { db in try await Schema.version(db) }) == Schema.latestVersion
     }

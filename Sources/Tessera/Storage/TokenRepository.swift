@@ -109,6 +109,11 @@ enum TokenRepository {
         try await db.raw("UPDATE token SET token = \(bind: hash), creator_userid = \(bind: creator.value) WHERE tokenid = \(bind: id.value)").run()
     }
 
+    /// Records the last use of a token, unless a later one is recorded already.
+    static func recordUse(_ db: any SQLDatabase, _ id: TokenID, at time: Int64) async throws {
+        try await db.raw("UPDATE token SET lastaccess = \(bind: time) WHERE tokenid = \(bind: id.value) AND lastaccess < \(bind: time)").run()
+    }
+
     static func delete(_ db: any SQLDatabase, ids: [TokenID]) async throws {
         try await db.raw("DELETE FROM token WHERE " + .among("tokenid", ids.map(\.value))).run()
     }

@@ -27,8 +27,8 @@ struct LoginPages: Sendable {
         let username = form["username"] ?? ""
         let password = form["password"] ?? ""
         do {
-            let params: JSON = ["username": .string(username), "password": .string(password)]
-            let sessionid = try await services.sessions.login(params, ip: context.clientIP, recordsetid: CUID.make()).stringValue!
+            let signedIn = try await services.sessions.login(username: username, password: password, ip: context.clientIP, recordsetid: CUID.make())
+            let sessionid = signedIn.sessionid
             let account = try await services.authenticator.authenticateSession(sessionid, extend: false)
             if account.guiAccess == 3 {
                 try? await services.database.transaction { db in

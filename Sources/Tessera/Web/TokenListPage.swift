@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 
 /// The list of API tokens with its filter, sorting and paging (remembered per user in the profile).
@@ -75,14 +74,10 @@ struct TokenListPage: Sendable {
     func show(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
         let viewer = try await pages.viewer(request, variant)
         let prefix = variant.profilePrefix
-        let userid = viewer.account.userid
-        let changes = Self.profileChanges(request.query, variant)
-        if !changes.isEmpty {
-            try await services.database.transaction { db in try await ProfileRepository.store(db, userid: userid, changes) }
-        }
-        let stored = try await services.database.read { db in try await ProfileRepository.values(db, userid: userid, prefix: prefix) }
-        let filter = Filter(stored, prefix: prefix)
         let call = viewer.context(services, ip: context.clientIP)
+        try await services.profiles.store(Self.profileChanges(request.query, variant), by: call)
+        let stored = try await services.profiles.values(prefix: prefix, by: call)
+        let filter = Filter(stored, prefix: prefix)
         let searchLimit = max(1, viewer.settings.int("search_limit"))
         let tokens = try await services.tokens.tokens(
             filter.query(variant, viewer: viewer.principal.id, now: call.now, limit: searchLimit + 1),
@@ -96,32 +91,15 @@ struct TokenListPage: Sendable {
             )
             : [:]
 
-        // Sort (natural, case-insensitive; missing values first) and page.
-        let sortKey = stored[prefix + "sort"].flatMap { Self.sortKeys(variant).contains($0) ? $0 : nil } ?? "name"
-        let order = stored[prefix + "sortorder"] == "DESC" ? "DESC" : "ASC"
-        var sorted = tokens.sorted { a, b in
-            switch sortKey {
-            case "expires_at": return a.expiry.unixTime < b.expiry.unixTime
-            case "lastaccess": return a.lastAccess < b.lastAccess
-            case "status": return a.status.rawValue < b.status.rawValue
-            case "user": return Self.precedes(names[a.owner] ?? "", names[b.owner] ?? "")
-            case "creator": return Self.precedes(a.creator.flatMap { names[$0] } ?? "", b.creator.flatMap { names[$0] } ?? "")
-            default: return Self.precedes(a.name, b.name)
-            }
-        }
-        if order == "DESC" { sorted.reverse() }
-        let total = min(sorted.count, searchLimit)
-        let perPage = viewer.rowsPerPage
-        let pageCount = max(1, (total + perPage - 1) / perPage)
-        let page = min(max(1, Int(stored[prefix + "page"] ?? "1") ?? 1), pageCount)
-        let shown = Array(sorted.prefix(searchLimit).dropFirst((page - 1) * perPage).prefix(perPage))
-        let totalText = sorted.count > searchLimit ? "\(total)+" : "\(total)"
-        let summary =
-            pageCount == 1
-            ? viewer.t("displaying_one_page", String(shown.count), totalText)
-            : viewer.t("displaying_range", String((page - 1) * perPage + 1), String((page - 1) * perPage + shown.count), totalText)
-
-        let rows = shown.map { token in
+        let table = ListTable(
+            tokens,
+            Self.layout(variant, names: names),
+            stored: stored,
+            limit: searchLimit,
+            perPage: viewer.rowsPerPage,
+            viewer: viewer
+        )
+        let rows = table.shown.map { token in
             let creator = token.creator.flatMap { names[$0] }
             return Row(
                 tokenid: token.id.description,
@@ -136,64 +114,53 @@ struct TokenListPage: Sendable {
                 enabled: token.status == .enabled
             )
         }
-        let columns = Self.columns(variant).map { label, key, sortable -> [String: Any] in
-            let current = key == sortKey
-            let next = current && order == "ASC" ? "DESC" : "ASC"
-            return [
-                "label": viewer.t(label), "sortable": sortable, "key": key, "current": current, "order": order,
-                "href": "\(variant.base)?sort=\(key)&sortorder=\(next)",
-            ]
-        }
-        let pageLinks: [[String: Any]] =
-            pageCount > 1 ? (1...pageCount).map { ["number": $0, "href": "\(variant.base)?page=\($0)", "current": $0 == page] } : []
         func chips(_ ids: [UserID]) -> [[String: String]] { ids.map { ["userid": $0.description, "label": names[$0] ?? $0.description] } }
-        let data: [String: Any] = [
-            "base": variant.base, "admin": variant == .admin, "rows": rows, "columns": columns, "columnCount": columns.count + 1,
-            "summary": summary, "pages": pageLinks, "hasPages": !pageLinks.isEmpty, "zeroSelected": viewer.t("n_selected", "0"),
-            "filterOpen": true,
+        var data: [String: Any] = [
+            "base": variant.base, "admin": variant == .admin, "rows": rows, "zeroSelected": viewer.t("n_selected", "0"), "filterOpen": true,
             "filter": [
                 "name": filter.name, "expiresState": filter.expiresState, "expiresDays": filter.expiresDays,
                 "statusAny": filter.status == nil, "statusEnabled": filter.status == .enabled, "statusDisabled": filter.status == .disabled,
                 "users": chips(filter.userids), "creators": chips(filter.creatorids),
             ] as [String: Any],
         ]
+        data.merge(table.data) { $1 }
         return pages.render("token_list", viewer, variant, data, flash: WebSession.flash(request))
     }
 
     /// What a request's query changes in the remembered filter, sorting and page.
     private static func profileChanges(_ query: FormData, _ variant: Variant) -> [String: String?] {
         let prefix = variant.profilePrefix
-        var updates: [String: String?] = [:]
-        if query["filter_set"] != nil { updates = Filter.submitted(query, prefix: prefix) }
+        var updates: [String: String?] = query["filter_set"] != nil ? Filter.submitted(query, prefix: prefix) : [:]
         if query["filter_rst"] != nil {
             for key in Filter.keys { updates[prefix + key] = .some(nil) }
             updates[prefix + "page"] = "1"
         }
-        if let sort = query["sort"], sortKeys(variant).contains(sort) {
-            updates[prefix + "sort"] = sort
-            updates[prefix + "sortorder"] = query["sortorder"] == "DESC" ? "DESC" : "ASC"
-        }
-        if let page = query["page"].flatMap({ Int($0) }), page > 0 { updates[prefix + "page"] = String(page) }
+        updates.merge(layout(variant, names: [:]).profileChanges(query)) { $1 }
         return updates
     }
 
-    /// Natural, case-insensitive order of texts.
-    private static func precedes(_ a: String, _ b: String) -> Bool { a.localizedStandardCompare(b) == .orderedAscending }
-
-    private static func sortKeys(_ variant: Variant) -> [String] {
-        columns(variant).filter(\.sortable).map(\.key)
-    }
-
-    /// The columns: catalog label, sort key and whether the list sorts by it.
-    private static func columns(_ variant: Variant) -> [(label: String, key: String, sortable: Bool)] {
-        variant == .admin
+    /// The columns and their order (natural, case-insensitive; missing values first), with the owners'
+    /// and creators' names for the admin list.
+    private static func layout(_ variant: Variant, names: [UserID: String]) -> ListTable<Token>.Layout {
+        let columns: [ListTable<Token>.Column] =
+            variant == .admin
             ? [
-                ("name", "name", true), ("user", "user", true), ("expires_at", "expires_at", true), ("created_at", "", false),
-                ("created_by_user", "creator", true), ("last_accessed_at", "lastaccess", true), ("status", "status", true),
+                .sorted("name", by: "name"), .sorted("user", by: "user"), .sorted("expires_at", by: "expires_at"), .plain("created_at"),
+                .sorted("created_by_user", by: "creator"), .sorted("last_accessed_at", by: "lastaccess"), .sorted("status", by: "status"),
             ]
             : [
-                ("name", "name", true), ("expires_at", "expires_at", true), ("created_at", "", false), ("last_accessed_at", "lastaccess", true),
-                ("status", "status", true),
+                .sorted("name", by: "name"), .sorted("expires_at", by: "expires_at"), .plain("created_at"),
+                .sorted("last_accessed_at", by: "lastaccess"), .sorted("status", by: "status"),
             ]
+        return ListTable.Layout(base: variant.base, profilePrefix: variant.profilePrefix, columns: columns, defaultSort: "name") { key, a, b in
+            switch key {
+            case "expires_at": return a.expiry.unixTime < b.expiry.unixTime
+            case "lastaccess": return a.lastAccess < b.lastAccess
+            case "status": return a.status.rawValue < b.status.rawValue
+            case "user": return ListTable<Token>.naturally(names[a.owner] ?? "", names[b.owner] ?? "")
+            case "creator": return ListTable<Token>.naturally(a.creator.flatMap { names[$0] } ?? "", b.creator.flatMap { names[$0] } ?? "")
+            default: return ListTable<Token>.naturally(a.name, b.name)
+            }
+        }
     }
 }

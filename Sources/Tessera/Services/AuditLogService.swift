@@ -1,0 +1,24 @@
+/// Reading the audit log (users spec §6; records are written by `AuditLog` in the changes' own transactions).
+public struct AuditLogService: Sendable {
+    let database: any Database
+
+    /// Which records to read: get options and the conditions `auditlog.get` adds to them.
+    struct Query: Sendable {
+        var options: GetOptions
+        var ids: [String]?
+        var userids: [Int64]?
+        var from: Int64?
+        var till: Int64?
+    }
+
+    /// The records found, as the API prints them, or their number.
+    func records(_ query: Query) async throws -> GetQuery.Found {
+        var conditions = Conditions()
+        if let ids = query.ids { conditions.add(.among("auditid", ids)) }
+        if let ids = query.userids { conditions.add(.among("userid", ids)) }
+        if let from = query.from { conditions.add("clock >= \(bind: from)") }
+        if let till = query.till { conditions.add("clock <= \(bind: till)") }
+        let where_ = conditions
+        return try await database.read { db in try await GetQuery.rows(db, AuditRepository.table, query.options, where_) }
+    }
+}
