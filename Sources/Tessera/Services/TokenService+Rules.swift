@@ -50,14 +50,13 @@ extension TokenService {
 
     /// A user's token names are unique: `Invalid parameter "/2": value (userid, name)=(1, a) already exists.`
     static func checkUnique(_ pairs: [(owner: UserID, name: String)]) throws(APIError) {
-        try checkUnique(pairs.map { ($0.owner.description, $0.name) }, fields: "userid, name")
+        try checkUnique(pairs.map { [$0.owner.description, $0.name] }, fields: "userid, name")
     }
 
-    /// The first repeated tuple of a call, by its position in the call.
-    static func checkUnique(_ tuples: [(String, String)], fields: String) throws(APIError) {
+    /// The first repeated value of a call, by its position: `Invalid parameter "/2": value (tokenid)=(5) already exists.`
+    static func checkUnique(_ keys: [[String]], fields: String) throws(APIError) {
         var seen = Set<[String]>()
-        for (index, tuple) in tuples.enumerated() {
-            let key = fields.contains(",") ? [tuple.0, tuple.1] : [tuple.0]
+        for (index, key) in keys.enumerated() {
             if !seen.insert(key).inserted {
                 throw .invalid("/\(index + 1)", "value (\(fields))=(\(key.joined(separator: ", "))) already exists")
             }

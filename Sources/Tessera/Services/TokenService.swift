@@ -108,7 +108,7 @@ public struct TokenService: Sendable {
         try await requireOwn(ids, by: caller, onlyOwn: onlyOwn)
         if ids.isEmpty { throw APIError.invalid("/", "cannot be empty") }
         for (index, change) in changes.enumerated() { try Self.check(change.name, change.description, change.expiry, item: index + 1) }
-        try Self.checkUnique(ids.map { ($0.description, "tokenid") }, fields: "tokenid")
+        try Self.checkUnique(ids.map { [$0.description] }, fields: "tokenid")
         try await database.transaction { db in
             let existing = try await visible(db, ids, by: caller, onlyOwn: onlyOwn)
             let edits = changes.compactMap { change in existing[change.id].map { (change: change, old: $0) } }

@@ -2,15 +2,7 @@ import SQLKit
 
 /// The `auditlog` table: records are only ever added, and read by `auditlog.get`.
 enum AuditRepository {
-    static let table = Table(
-        name: "auditlog",
-        primaryKey: "auditid",
-        columns: [
-            ("auditid", .text), ("userid", .id), ("username", .text), ("clock", .int), ("ip", .text), ("action", .int),
-            ("resourcetype", .int), ("resourceid", .id), ("resource_cuid", .text), ("resourcename", .text), ("recordsetid", .text),
-            ("details", .text),
-        ]
-    )
+    static let table = SchemaCatalogue.auditlog.api
 
     static func insert(
         _ db: any SQLDatabase,

@@ -32,58 +32,11 @@ public enum DatabaseCopy {
         public var totalRows: Int { rows.reduce(0) { $0 + $1.count } }
     }
 
-    /// Tables whose rows mean nothing in another database: the SQLite change log (`ChangeFeed`).
-    static let notCopied: Set<String> = ["changelog"]
-
-    /// Every table, in an order that satisfies the foreign keys, with all its columns. This list is
-    /// the one place that knows what a copy contains; a test checks it (with `notCopied`) against the
-    /// migrated schema.
-    static let tables: [CopiedTable] = [
-        CopiedTable("role", key: ["roleid"], [("roleid", .id), ("name", .text), ("type", .int), ("readonly", .int)]),
-        CopiedTable(
-            "role_rule",
-            key: ["role_ruleid"],
-            [("role_ruleid", .id), ("roleid", .id), ("type", .int), ("name", .text), ("value_int", .int), ("value_str", .text)]
-        ),
-        CopiedTable(
-            "usrgrp",
-            key: ["usrgrpid"],
-            [("usrgrpid", .id), ("name", .text), ("gui_access", .int), ("users_status", .int), ("debug_mode", .int)]
-        ),
-        CopiedTable(
-            "users",
-            key: ["userid"],
-            [
-                ("userid", .id), ("username", .text), ("name", .text), ("surname", .text), ("passwd", .text), ("url", .text),
-                ("autologin", .int), ("autologout", .text), ("lang", .text), ("refresh", .text), ("theme", .text),
-                ("attempt_failed", .int), ("attempt_ip", .text), ("attempt_clock", .int), ("rows_per_page", .int),
-                ("timezone", .text), ("roleid", .id),
-            ]
-        ),
-        CopiedTable("users_groups", key: ["id"], [("id", .id), ("usrgrpid", .id), ("userid", .id)]),
-        CopiedTable(
-            "token",
-            key: ["tokenid"],
-            [
-                ("tokenid", .id), ("name", .text), ("description", .text), ("userid", .id), ("token", .text), ("lastaccess", .int),
-                ("status", .int), ("expires_at", .int), ("created_at", .int), ("creator_userid", .id),
-            ]
-        ),
-        CopiedTable("sessions", key: ["sessionid"], [("sessionid", .text), ("userid", .id), ("lastaccess", .int), ("status", .int)]),
-        CopiedTable(
-            "auditlog",
-            key: ["auditid"],
-            [
-                ("auditid", .text), ("userid", .id), ("username", .text), ("clock", .int), ("ip", .text), ("action", .int),
-                ("resourcetype", .int), ("resourceid", .id), ("resource_cuid", .text), ("resourcename", .text),
-                ("recordsetid", .text), ("details", .text),
-            ]
-        ),
-        CopiedTable("settings", key: ["name"], [("name", .text), ("value", .text)]),
-        CopiedTable("profiles", key: ["userid", "idx"], [("userid", .id), ("idx", .text), ("value", .text)]),
-        CopiedTable("ids", key: ["table_name", "field_name"], [("table_name", .text), ("field_name", .text), ("nextid", .id)]),
-        CopiedTable("schema_version", key: ["version"], [("version", .int), ("applied_at", .int)]),
-    ]
+    /// Every copied table with all its columns, in an order that satisfies the foreign keys (the
+    /// schema catalogue's, without the change log).
+    static let tables: [CopiedTable] = SchemaCatalogue.all.filter(\.copied).map {
+        CopiedTable($0.name, key: $0.key, $0.columns.map { ($0.name, $0.kind) })
+    }
 
     /// Copies everything from `source` into `target`, `batchSize` rows per INSERT.
     ///

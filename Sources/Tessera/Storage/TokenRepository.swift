@@ -2,14 +2,7 @@ import SQLKit
 
 /// The `token` table: the only code that reads or writes it.
 enum TokenRepository {
-    static let table = Table(
-        name: "token",
-        primaryKey: "tokenid",
-        columns: [
-            ("tokenid", .id), ("name", .text), ("description", .text), ("userid", .id), ("lastaccess", .int),
-            ("status", .int), ("expires_at", .int), ("created_at", .int), ("creator_userid", .id),
-        ]
-    )
+    static let table = SchemaCatalogue.token.api
 
     /// Reads a row of every column of `table` (NULL creator as none, an unknown status as disabled).
     static func token(_ row: any SQLRow) throws -> Token {

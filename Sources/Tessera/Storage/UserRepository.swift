@@ -3,16 +3,7 @@ import SQLKit
 /// The `users` table: the only code that reads or writes it (with what authentication derives from a
 /// user's role and groups).
 enum UserRepository {
-    static let table = Table(
-        name: "users",
-        primaryKey: "userid",
-        columns: [
-            ("userid", .id), ("username", .text), ("name", .text), ("surname", .text), ("url", .text),
-            ("autologin", .int), ("autologout", .text), ("lang", .text), ("refresh", .text), ("theme", .text),
-            ("attempt_failed", .int), ("attempt_ip", .text), ("attempt_clock", .int), ("rows_per_page", .int),
-            ("timezone", .text), ("roleid", .id),
-        ]
-    )
+    static let table = SchemaCatalogue.users.api
 
     static func account(_ db: any SQLDatabase, userid: String) async throws -> UserAccount? {
         try await account(db, where: "u.userid = \(bind: Int64(userid) ?? -1)")
