@@ -11,6 +11,7 @@ extension MethodTable {
         }
 
         TokenAPI(tokens: tokens).addMethods(to: &table)
+        RoleAPI(roles: services.roles).addMethods(to: &table)
 
         table.add("user", "login", .anonymous) { try await sessions.login($0.params, ip: $0.ip, recordsetid: $0.recordsetid) }
         table.add("user", "logout", .authenticated(minType: .user)) { call in
@@ -31,12 +32,6 @@ extension MethodTable {
         table.add("usergroup", "create", .authenticated(minType: .superAdmin)) { try await groups.create($0.caller, $0.params) }
         table.add("usergroup", "update", .authenticated(minType: .superAdmin)) { try await groups.update($0.caller, $0.params) }
         table.add("usergroup", "delete", .authenticated(minType: .superAdmin)) { try await groups.delete($0.caller, $0.params) }
-
-        let roles = services.roles
-        table.add("role", "get", .authenticated(minType: .user)) { try await roles.get($0.caller, $0.params) }
-        table.add("role", "create", .authenticated(minType: .superAdmin)) { try await roles.create($0.caller, $0.params) }
-        table.add("role", "update", .authenticated(minType: .superAdmin)) { try await roles.update($0.caller, $0.params) }
-        table.add("role", "delete", .authenticated(minType: .superAdmin)) { try await roles.delete($0.caller, $0.params) }
 
         let settings = services.settings
         let auditLog = services.auditLog
