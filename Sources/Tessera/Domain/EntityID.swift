@@ -1,4 +1,4 @@
-/// The id of a row of one kind (`TokenID`, `UserID`, `RoleID`): a positive 64-bit integer
+/// The id of a row of one kind (`TokenID`, `UserID`, `RoleID`, `UserGroupID`): a positive 64-bit integer
 /// that the API prints as a decimal string. The kind is part of the type, so a user id cannot be passed
 /// where a token id belongs.
 public struct EntityID<Kind>: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -22,11 +22,13 @@ public enum IDKind {
     public enum Token {}
     public enum User {}
     public enum Role {}
+    public enum UserGroup {}
 }
 
 public typealias TokenID = EntityID<IDKind.Token>
 public typealias UserID = EntityID<IDKind.User>
 public typealias RoleID = EntityID<IDKind.Role>
+public typealias UserGroupID = EntityID<IDKind.UserGroup>
 
 extension EntityID {
     /// The ids of a delete: at least one, none twice (`Invalid parameter "/2": value (7) already exists.`).

@@ -12,6 +12,7 @@ extension MethodTable {
 
         TokenAPI(tokens: tokens).addMethods(to: &table)
         RoleAPI(roles: services.roles).addMethods(to: &table)
+        UserGroupAPI(groups: services.userGroups).addMethods(to: &table)
 
         table.add("user", "login", .anonymous) { try await sessions.login($0.params, ip: $0.ip, recordsetid: $0.recordsetid) }
         table.add("user", "logout", .authenticated(minType: .user)) { call in
@@ -26,12 +27,6 @@ extension MethodTable {
         table.add("user", "update", .authenticated(minType: .user)) { try await users.update($0.caller, $0.params) }
         table.add("user", "delete", .authenticated(minType: .superAdmin)) { try await users.delete($0.caller, $0.params) }
         table.add("user", "unblock", .authenticated(minType: .superAdmin)) { try await users.unblock($0.caller, $0.params) }
-
-        let groups = services.userGroups
-        table.add("usergroup", "get", .authenticated(minType: .user)) { try await groups.get($0.caller, $0.params) }
-        table.add("usergroup", "create", .authenticated(minType: .superAdmin)) { try await groups.create($0.caller, $0.params) }
-        table.add("usergroup", "update", .authenticated(minType: .superAdmin)) { try await groups.update($0.caller, $0.params) }
-        table.add("usergroup", "delete", .authenticated(minType: .superAdmin)) { try await groups.delete($0.caller, $0.params) }
 
         let settings = services.settings
         let auditLog = services.auditLog

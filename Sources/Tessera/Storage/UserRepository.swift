@@ -72,6 +72,22 @@ enum UserRepository {
         return names
     }
 
+    /// Every user the caller may see, by username, with their names.
+    static func everyone(_ db: any SQLDatabase, for caller: Principal) async throws -> [(id: UserID, names: UserNames)] {
+        var conditions = Conditions()
+        if let visible = visibility(for: caller, editable: false) { conditions.add(visible) }
+        return try await db.raw("SELECT userid, username, name, surname FROM users" + conditions.clause + " ORDER BY username").all().map {
+            (
+                UserID(try $0.decode(column: "userid", as: Int64.self)),
+                UserNames(
+                    username: try $0.decode(column: "username", as: String.self),
+                    name: try $0.decode(column: "name", as: String.self),
+                    surname: try $0.decode(column: "surname", as: String.self)
+                )
+            )
+        }
+    }
+
     /// The id of the user with exactly this username, if the caller may see them.
     static func userid(_ db: any SQLDatabase, named username: String, for caller: Principal) async throws -> UserID? {
         var conditions = Conditions()
