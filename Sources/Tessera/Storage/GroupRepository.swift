@@ -1,6 +1,8 @@
 import SQLKit
 
-/// The `usrgrp` and `users_groups` tables: the only code that reads or writes them.
+/// The `usrgrp` and `users_groups` tables: every statement of the group service, and those the user
+/// service calls by name (MARK: For the user service). `UserService` and `UserRepository` still hold a
+/// few reads of their own (group flags, memberships in `user.get` and authentication).
 enum GroupRepository {
     static let table = Table(
         name: "usrgrp",

@@ -1,6 +1,8 @@
 import SQLKit
 
-/// The `role` and `role_rule` tables: the only code that reads or writes them.
+/// The `role` and `role_rule` tables: every statement of the role service, and the rules authentication
+/// reads. `UserService` still checks that a user's role exists by itself, and `UserRepository` joins
+/// `role` for a user's type.
 enum RoleRepository {
     static let table = Table(
         name: "role",
