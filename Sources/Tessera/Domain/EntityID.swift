@@ -1,5 +1,6 @@
-/// The id of a row of one kind (`TokenID`, `UserID`): a positive 64-bit integer that the API prints as a
-/// decimal string. The kind is part of the type, so a user id cannot be passed where a token id belongs.
+/// The id of a row of one kind (`TokenID`, `UserID`, `RoleID`, `UserGroupID`): a positive 64-bit integer
+/// that the API prints as a decimal string. The kind is part of the type, so a user id cannot be passed
+/// where a token id belongs.
 public struct EntityID<Kind>: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let value: Int64
 
@@ -28,3 +29,14 @@ public typealias TokenID = EntityID<IDKind.Token>
 public typealias UserID = EntityID<IDKind.User>
 public typealias RoleID = EntityID<IDKind.Role>
 public typealias UserGroupID = EntityID<IDKind.UserGroup>
+
+extension EntityID {
+    /// The ids of a delete: at least one, none twice (`Invalid parameter "/2": value (7) already exists.`).
+    static func checkList(_ ids: [Self]) throws(APIError) {
+        if ids.isEmpty { throw APIError.invalid("/", "cannot be empty") }
+        var seen = Set<Self>()
+        for (index, id) in ids.enumerated() where !seen.insert(id).inserted {
+            throw .invalid("/\(index + 1)", "value (\(id)) already exists")
+        }
+    }
+}

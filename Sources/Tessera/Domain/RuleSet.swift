@@ -1,6 +1,34 @@
-/// The rules of a role in the shape of the API (`rules` of role.get/create/update), compiled to and from
+/// A named rule and whether it allows what it names: a UI element or an action of a role.
+public struct RuleEntry: Sendable, Equatable {
+    public var name: String
+    public var allowed: Bool
+
+    public init(_ name: String, allowed: Bool = true) {
+        self.name = name
+        self.allowed = allowed
+    }
+}
+
+/// A frontend module's rule. Tessera has no modules: the id is kept as given (digits) and shown again.
+public struct ModuleRule: Sendable, Equatable {
+    public var moduleid: String
+    public var allowed: Bool
+
+    public init(moduleid: String, allowed: Bool = true) {
+        self.moduleid = moduleid
+        self.allowed = allowed
+    }
+}
+
+/// Whether a role's API method list names the methods its users may call or those they may not (`api.mode`).
+public enum APIMode: Int, Sendable {
+    case deny = 0
+    case allow = 1
+}
+
+/// The rules of a role as the API shows them (`rules` of role.get/create/update), compiled to and from
 /// `role_rule` rows (users spec §5.2): only statuses that differ from their default access are stored.
-struct RuleSet: Sendable {
+public struct RuleSet: Sendable, Equatable {
     /// A stored `role_rule` row.
     struct Row: Sendable, Equatable {
         var name: String
@@ -9,146 +37,163 @@ struct RuleSet: Sendable {
         var str: String
     }
 
-    var uiDefault = 1
+    public var uiDefault = true
     /// Explicit UI statuses, in stored order.
-    var ui: [(name: String, status: Int)] = []
-    var servicesRead = 1
-    var servicesWrite = 0
-    var modulesDefault = 1
-    var modules: [(id: String, status: Int)] = []
-    var apiAccess = 1
-    var apiMode = 0
-    var api: [String] = []
-    var actionsDefault = 1
-    var actions: [(name: String, status: Int)] = []
+    public var ui: [RuleEntry] = []
+    /// `services.read.mode`: read access to every service, or only to those listed.
+    public var servicesReadAll = true
+    /// `services.write.mode`: write access to every service, or only to those listed.
+    public var servicesWriteAll = false
+    public var modulesDefault = true
+    public var modules: [ModuleRule] = []
+    public var apiAccess = true
+    public var apiMode = APIMode.deny
+    /// API method patterns (`user.get`, `token.*`, `*.get`), in stored order.
+    public var api: [String] = []
+    public var actionsDefault = true
+    /// Explicit action statuses, in stored order.
+    public var actions: [RuleEntry] = []
 
-    init() {}
+    /// Every rule at its default.
+    public init() {}
 
     init(rows: [Row]) {
         var methods: [(Int, String)] = []
         for row in rows {
+            let allowed = row.int != 0
             switch row.name {
-            case "ui.default_access": uiDefault = row.int
-            case "services.read": servicesRead = row.int
-            case "services.write": servicesWrite = row.int
-            case "modules.default_access": modulesDefault = row.int
-            case "api.access": apiAccess = row.int
-            case "api.mode": apiMode = row.int
-            case "actions.default_access": actionsDefault = row.int
+            case "ui.default_access": uiDefault = allowed
+            case "services.read": servicesReadAll = allowed
+            case "services.write": servicesWriteAll = allowed
+            case "modules.default_access": modulesDefault = allowed
+            case "api.access": apiAccess = allowed
+            case "api.mode": apiMode = APIMode(rawValue: row.int) ?? .deny
+            case "actions.default_access": actionsDefault = allowed
             case let name where name.hasPrefix("api.method."):
                 methods.append((Int(name.dropFirst("api.method.".count)) ?? 0, row.str))
-            case let name where name.hasPrefix("ui."): ui.append((String(name.dropFirst(3)), row.int))
-            case let name where name.hasPrefix("actions."): actions.append((String(name.dropFirst(8)), row.int))
-            case let name where name.hasPrefix("modules.module."): modules.append((row.str, row.int))
+            case let name where name.hasPrefix("ui."): ui.append(RuleEntry(String(name.dropFirst(3)), allowed: allowed))
+            case let name where name.hasPrefix("actions."): actions.append(RuleEntry(String(name.dropFirst(8)), allowed: allowed))
+            case let name where name.hasPrefix("modules.module."): modules.append(ModuleRule(moduleid: row.str, allowed: allowed))
             default: break
             }
         }
         api = methods.sorted { $0.0 < $1.0 }.map(\.1)
     }
 
-    /// Applies the given `rules` parameter; omitted keys keep their values, ui/actions entries merge by name.
+    /// Applies a change; rules it leaves out keep their values, UI elements and actions merge by name.
     /// On an update (`existingType` set) the elements not named keep their effective status even when
     /// the default access changes, so they are first written out explicitly.
-    mutating func merge(_ rules: JSONObject, existingType: Int? = nil) {
+    mutating func merge(_ change: RoleRulesChange, existingType: UserType? = nil) {
         if let type = existingType {
-            if rules["ui"] != nil || rules["ui.default_access"] != nil {
-                let current = Dictionary(uiStatuses(type: type), uniquingKeysWith: { a, _ in a })
-                ui = RoleCatalog.uiElements(type: type).map { ($0, current[$0]!) }
+            if change.ui != nil || change.uiDefaultAccess != nil {
+                let current = Dictionary(uiStatuses(type: type).map { ($0.name, $0.allowed) }, uniquingKeysWith: { a, _ in a })
+                ui = RoleCatalog.uiElements(type: type.rawValue).map { RuleEntry($0, allowed: current[$0] ?? uiDefault) }
             }
-            if rules["actions"] != nil || rules["actions.default_access"] != nil {
-                let current = Dictionary(actionStatuses(type: type), uniquingKeysWith: { a, _ in a })
-                actions = RoleCatalog.actions(type: type).map { ($0, current[$0]!) }
+            if change.actions != nil || change.actionsDefaultAccess != nil {
+                let current = Dictionary(actionStatuses(type: type).map { ($0.name, $0.allowed) }, uniquingKeysWith: { a, _ in a })
+                actions = RoleCatalog.actions(type: type.rawValue).map { RuleEntry($0, allowed: current[$0] ?? actionsDefault) }
             }
         }
-        func int(_ key: String) -> Int? { rules[key]?.scalarText.flatMap { Int($0) } }
-        func entries(_ key: String) -> [(String, Int)] {
-            (rules[key]?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0["status"]?.scalarText.flatMap { Int($0) } ?? 1) }
+        if let value = change.uiDefaultAccess { uiDefault = value }
+        for entry in change.ui ?? [] { Self.set(&ui, entry) }
+        if let value = change.servicesReadAll { servicesReadAll = value }
+        if let value = change.servicesWriteAll { servicesWriteAll = value }
+        if let value = change.modulesDefaultAccess { modulesDefault = value }
+        for module in change.modules ?? [] {
+            if let index = modules.firstIndex(where: { $0.moduleid == module.moduleid }) {
+                modules[index].allowed = module.allowed
+            } else {
+                modules.append(module)
+            }
         }
-        if let v = int("ui.default_access") { uiDefault = v }
-        for (name, status) in entries("ui") { Self.set(&ui, name, status) }
-        if let v = int("services.read.mode") { servicesRead = v }
-        if let v = int("services.write.mode") { servicesWrite = v }
-        if let v = int("modules.default_access") { modulesDefault = v }
-        for module in rules["modules"]?.arrayValue ?? [] {
-            let id = module["moduleid"]?.stringValue ?? ""
-            let status = module["status"]?.scalarText.flatMap { Int($0) } ?? 1
-            if let i = modules.firstIndex(where: { $0.id == id }) { modules[i].status = status } else { modules.append((id, status)) }
-        }
-        if let v = int("api.access") { apiAccess = v }
-        if let v = int("api.mode") { apiMode = v }
-        if let list = rules["api"]?.arrayValue { api = list.compactMap(\.stringValue) }
-        if let v = int("actions.default_access") { actionsDefault = v }
-        for (name, status) in entries("actions") { Self.set(&actions, name, status) }
+        if let value = change.apiAccess { apiAccess = value }
+        if let value = change.apiMode { apiMode = value }
+        if let list = change.api { api = list }
+        if let value = change.actionsDefaultAccess { actionsDefault = value }
+        for entry in change.actions ?? [] { Self.set(&actions, entry) }
     }
 
-    private static func set(_ list: inout [(name: String, status: Int)], _ name: String, _ status: Int) {
-        if let i = list.firstIndex(where: { $0.name == name }) { list[i].status = status } else { list.append((name, status)) }
+    private static func set(_ list: inout [RuleEntry], _ entry: RuleEntry) {
+        if let index = list.firstIndex(where: { $0.name == entry.name }) { list[index].allowed = entry.allowed } else { list.append(entry) }
     }
 
     /// The rows to store.
     func rows() -> [Row] {
+        func flag(_ name: String, _ allowed: Bool) -> Row { Row(name: name, type: 0, int: allowed ? 1 : 0, str: "") }
         var rows: [Row] = []
-        for entry in ui where entry.status != uiDefault { rows.append(Row(name: "ui.\(entry.name)", type: 0, int: entry.status, str: "")) }
-        rows.append(Row(name: "ui.default_access", type: 0, int: uiDefault, str: ""))
-        rows.append(Row(name: "services.read", type: 0, int: servicesRead, str: ""))
-        rows.append(Row(name: "services.write", type: 0, int: servicesWrite, str: ""))
-        for (index, module) in modules.enumerated() where module.status != modulesDefault {
-            rows.append(Row(name: "modules.module.\(index)", type: 2, int: module.status, str: module.id))
+        for entry in ui where entry.allowed != uiDefault { rows.append(flag("ui.\(entry.name)", entry.allowed)) }
+        rows.append(flag("ui.default_access", uiDefault))
+        rows.append(flag("services.read", servicesReadAll))
+        rows.append(flag("services.write", servicesWriteAll))
+        for (index, module) in modules.enumerated() where module.allowed != modulesDefault {
+            rows.append(Row(name: "modules.module.\(index)", type: 2, int: module.allowed ? 1 : 0, str: module.moduleid))
         }
-        rows.append(Row(name: "modules.default_access", type: 0, int: modulesDefault, str: ""))
-        rows.append(Row(name: "api.access", type: 0, int: apiAccess, str: ""))
-        if apiAccess == 1 {
-            rows.append(Row(name: "api.mode", type: 0, int: apiMode, str: ""))
+        rows.append(flag("modules.default_access", modulesDefault))
+        rows.append(flag("api.access", apiAccess))
+        if apiAccess {
+            rows.append(Row(name: "api.mode", type: 0, int: apiMode.rawValue, str: ""))
             for (index, method) in api.enumerated() { rows.append(Row(name: "api.method.\(index)", type: 1, int: 0, str: method)) }
         }
-        for entry in actions where entry.status != actionsDefault {
-            rows.append(Row(name: "actions.\(entry.name)", type: 0, int: entry.status, str: ""))
-        }
-        rows.append(Row(name: "actions.default_access", type: 0, int: actionsDefault, str: ""))
+        for entry in actions where entry.allowed != actionsDefault { rows.append(flag("actions.\(entry.name)", entry.allowed)) }
+        rows.append(flag("actions.default_access", actionsDefault))
         return rows
     }
 
     /// Effective UI statuses for a role type: stored entries first, then the rest at the default.
-    func uiStatuses(type: Int) -> [(String, Int)] {
-        Self.effective(ui, all: RoleCatalog.uiElements(type: type), default: uiDefault)
+    public func uiStatuses(type: UserType) -> [RuleEntry] {
+        Self.effective(ui, all: RoleCatalog.uiElements(type: type.rawValue), default: uiDefault)
     }
 
-    func actionStatuses(type: Int) -> [(String, Int)] {
-        Self.effective(actions, all: RoleCatalog.actions(type: type), default: actionsDefault)
+    /// Effective action statuses for a role type: stored entries first, then the rest at the default.
+    public func actionStatuses(type: UserType) -> [RuleEntry] {
+        Self.effective(actions, all: RoleCatalog.actions(type: type.rawValue), default: actionsDefault)
     }
 
-    private static func effective(_ stored: [(name: String, status: Int)], all: [String], default value: Int) -> [(String, Int)] {
+    private static func effective(_ stored: [RuleEntry], all: [String], default value: Bool) -> [RuleEntry] {
         let explicit = stored.filter { all.contains($0.name) }
-        return explicit.map { ($0.name, $0.status) } + all.filter { name in !explicit.contains { $0.name == name } }.map { ($0, value) }
+        return explicit + all.filter { name in !explicit.contains { $0.name == name } }.map { RuleEntry($0, allowed: value) }
     }
+}
 
-    static let outputKeys = [
-        "ui", "ui.default_access", "services.read.mode", "services.read.list", "services.read.tag", "services.write.mode",
-        "services.write.list", "services.write.tag", "modules", "modules.default_access", "api.access", "api.mode", "api", "actions",
-        "actions.default_access",
-    ]
+/// Changes to a role's rules (`rules` of role.create/update, the role form): nil leaves a rule as it
+/// is; the UI elements, modules and actions named are set, the others keep their status.
+public struct RoleRulesChange: Sendable {
+    public var ui: [RuleEntry]?
+    public var uiDefaultAccess: Bool?
+    public var servicesReadAll: Bool?
+    public var servicesWriteAll: Bool?
+    public var modules: [ModuleRule]?
+    public var modulesDefaultAccess: Bool?
+    public var apiAccess: Bool?
+    public var apiMode: APIMode?
+    /// The whole method list, replacing the stored one.
+    public var api: [String]?
+    public var actions: [RuleEntry]?
+    public var actionsDefaultAccess: Bool?
 
-    /// The `rules` object of role.get with the requested keys, in the API's order.
-    func output(type: Int, keys: [String]) -> JSONObject {
-        var object = JSONObject()
-        let tag: JSON = ["tag": "", "value": ""]
-        for key in Self.outputKeys where keys.contains(key) {
-            switch key {
-            case "ui": object[key] = .array(uiStatuses(type: type).map { ["name": .string($0.0), "status": .string(String($0.1))] })
-            case "ui.default_access": object[key] = .string(String(uiDefault))
-            case "services.read.mode": object[key] = .string(String(servicesRead))
-            case "services.write.mode": object[key] = .string(String(servicesWrite))
-            case "services.read.list", "services.write.list": object[key] = []
-            case "services.read.tag", "services.write.tag": object[key] = tag
-            case "modules": object[key] = .array(modules.map { ["moduleid": .string($0.id), "status": .string(String($0.status))] })
-            case "modules.default_access": object[key] = .string(String(modulesDefault))
-            case "api.access": object[key] = .string(String(apiAccess))
-            case "api.mode": object[key] = .string(String(apiMode))
-            case "api": object[key] = .array(api.map { .string($0) })
-            case "actions": object[key] = .array(actionStatuses(type: type).map { ["name": .string($0.0), "status": .string(String($0.1))] })
-            default: object[key] = .string(String(actionsDefault))
-            }
-        }
-        return object
+    public init(
+        ui: [RuleEntry]? = nil,
+        uiDefaultAccess: Bool? = nil,
+        servicesReadAll: Bool? = nil,
+        servicesWriteAll: Bool? = nil,
+        modules: [ModuleRule]? = nil,
+        modulesDefaultAccess: Bool? = nil,
+        apiAccess: Bool? = nil,
+        apiMode: APIMode? = nil,
+        api: [String]? = nil,
+        actions: [RuleEntry]? = nil,
+        actionsDefaultAccess: Bool? = nil
+    ) {
+        self.ui = ui
+        self.uiDefaultAccess = uiDefaultAccess
+        self.servicesReadAll = servicesReadAll
+        self.servicesWriteAll = servicesWriteAll
+        self.modules = modules
+        self.modulesDefaultAccess = modulesDefaultAccess
+        self.apiAccess = apiAccess
+        self.apiMode = apiMode
+        self.api = api
+        self.actions = actions
+        self.actionsDefaultAccess = actionsDefaultAccess
     }
 }

@@ -7,17 +7,8 @@ extension MethodTable {
         SessionAPI(sessions: services.sessions).addMethods(to: &table)
         UserAPI(users: services.users).addMethods(to: &table)
 
-        let groups = services.userGroups
-        table.add("usergroup", "get", .authenticated(minType: .user)) { try await groups.get($0.caller, $0.params) }
-        table.add("usergroup", "create", .authenticated(minType: .superAdmin)) { try await groups.create($0.caller, $0.params) }
-        table.add("usergroup", "update", .authenticated(minType: .superAdmin)) { try await groups.update($0.caller, $0.params) }
-        table.add("usergroup", "delete", .authenticated(minType: .superAdmin)) { try await groups.delete($0.caller, $0.params) }
-
-        let roles = services.roles
-        table.add("role", "get", .authenticated(minType: .user)) { try await roles.get($0.caller, $0.params) }
-        table.add("role", "create", .authenticated(minType: .superAdmin)) { try await roles.create($0.caller, $0.params) }
-        table.add("role", "update", .authenticated(minType: .superAdmin)) { try await roles.update($0.caller, $0.params) }
-        table.add("role", "delete", .authenticated(minType: .superAdmin)) { try await roles.delete($0.caller, $0.params) }
+        RoleAPI(roles: services.roles).addMethods(to: &table)
+        UserGroupAPI(groups: services.userGroups).addMethods(to: &table)
 
         AuditLogAPI(auditLog: services.auditLog).addMethods(to: &table)
         return table

@@ -66,14 +66,14 @@ struct UserAPI: Sendable {
         case .count(let n): return .string(String(n))
         case .rows(var rows):
             let groupFields = selectGroups.map { SelectOption.fields($0, GroupRepository.table, alwaysKey: true) } ?? []
-            let roleFields = selectRole.map { SelectOption.fields($0, RoleService.table, alwaysKey: false) } ?? []
+            let roleFields = selectRole.map { SelectOption.fields($0, RoleRepository.table, alwaysKey: false) } ?? []
             for i in rows.indices {
                 let id = rows[i].key
                 if query.withAccess {
-                    let flags = listing.access[id] ?? (0, 0, 0)
-                    rows[i].object["gui_access"] = .string(String(flags.gui))
-                    rows[i].object["debug_mode"] = .string(String(flags.debug))
-                    rows[i].object["users_status"] = .string(String(flags.status))
+                    let flags = listing.access[id] ?? .noGroup
+                    rows[i].object["gui_access"] = .string(String(flags.guiAccess.rawValue))
+                    rows[i].object["debug_mode"] = .string(String(flags.debugMode.rawValue))
+                    rows[i].object["users_status"] = .string(String(flags.status.rawValue))
                 }
                 if query.withGroups {
                     let groups = listing.groups[id] ?? []
@@ -81,7 +81,7 @@ struct UserAPI: Sendable {
                 }
                 if query.withRoles {
                     if let role = listing.roles[id] ?? nil, !roleFields.isEmpty {
-                        rows[i].object["role"] = .object(JSONObject(roleFields.map { ($0, role[$0] ?? .null) }))
+                        rows[i].object["role"] = .object(RoleAPI.output(role, roleFields))
                     } else {
                         rows[i].object["role"] = []
                     }

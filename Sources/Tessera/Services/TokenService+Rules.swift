@@ -31,15 +31,6 @@ extension TokenService {
         if let time = expiry?.unixTime, Int32(exactly: time) == nil { throw .invalid("/\(item)/expires_at", "a number is too large") }
     }
 
-    /// The ids of a delete or generate: at least one, none twice.
-    static func checkList(_ ids: [TokenID]) throws(APIError) {
-        if ids.isEmpty { throw APIError.invalid("/", "cannot be empty") }
-        var seen = Set<TokenID>()
-        for (index, id) in ids.enumerated() where !seen.insert(id).inserted {
-            throw .invalid("/\(index + 1)", "value (\(id)) already exists")
-        }
-    }
-
     /// Under User settings (`onlyOwn`) every id must be one of the caller's own tokens, checked before
     /// the ids themselves (a repeated id of someone else's token is refused as not permitted).
     func requireOwn(_ ids: [TokenID], by caller: CallContext, onlyOwn: Bool) async throws {

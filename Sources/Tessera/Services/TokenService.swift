@@ -153,7 +153,7 @@ public struct TokenService: Sendable {
     public func delete(_ ids: [TokenID], by caller: CallContext, onlyOwn: Bool = false) async throws {
         try authorizeChange(by: caller)
         try await requireOwn(ids, by: caller, onlyOwn: onlyOwn)
-        try Self.checkList(ids)
+        try TokenID.checkList(ids)
         try await database.transaction { db in
             let existing = try await visible(db, ids, by: caller, onlyOwn: onlyOwn)
             try await Self.delete(db, ids.map { ($0, existing[$0]?.name ?? "") }, by: caller)
@@ -178,7 +178,7 @@ public struct TokenService: Sendable {
     public func generate(_ ids: [TokenID], by caller: CallContext, onlyOwn: Bool = false) async throws -> [GeneratedToken] {
         try authorizeChange(by: caller)
         try await requireOwn(ids, by: caller, onlyOwn: onlyOwn)
-        try Self.checkList(ids)
+        try TokenID.checkList(ids)
         let generated = try await database.transaction { db in
             try await newValues(db, ids, try await visible(db, ids, by: caller, onlyOwn: onlyOwn), by: caller)
         }

@@ -1,303 +1,297 @@
 import SQLKit
 
-/// The `usergroup.*` rules (users spec §4).
+/// The rules of user groups (users spec §4), for the API and the web UI alike: unique names, members
+/// that exist, no caller locking themself out, nobody left without a group, the group of the database
+/// down messages kept, audit records, and telling every instance about each change.
 public struct UserGroupService: Sendable {
     let database: any Database
     /// Told about every change that can alter whether a token authenticates.
     let changes: ChangeFeed
 
-    static let table = GroupRepository.table
+    /// The longest name, in characters (Unicode scalars, as Zabbix counts them).
+    static let nameLimit = 64
 
-    static let fieldRules: [ObjectRule.Field] = [
-        .optional("name", .string(maxLength: 64, notEmpty: true)),
-        .optional("gui_access", .int32(allowed: .values(0, 1, 2, 3))),
-        .optional("users_status", .int32(allowed: .status)),
-        .optional("debug_mode", .int32(allowed: .status)),
-        .optional("users", .objects(ObjectRule([.required("userid", .id())]), uniqueBy: ["userid"])),
-        .optional("rights", .any),
-        .optional("tag_filters", .any),
-    ]
+    // MARK: - Read
 
-    static var createRule: ObjectRule {
-        var fields = fieldRules
-        fields[0] = .required("name", .string(maxLength: 64, notEmpty: true))
-        return ObjectRule(fields)
+    /// The groups a query finds among those the caller may see, with the members it asks for.
+    public func groups(_ query: UserGroupQuery, by caller: CallContext) async throws -> [UserGroupListing] {
+        guard case .rows(let groups) = try await find(query, by: caller) else { return [] }
+        return groups
     }
 
-    static var updateRule: ObjectRule { ObjectRule([.required("usrgrpid", .id())] + fieldRules) }
-
-    static let writable = ["name", "gui_access", "users_status", "debug_mode"]
-
-    /// `userids` is the deprecated form of `users`.
-    private static func resolveUserids(_ params: JSON) throws(APIError) -> JSON {
-        .array(
-            try ParamShape.items(params).map { item throws(APIError) -> JSON in
-                guard case .object(var object) = item, let ids = object["userids"] else { return item }
-                if object["users"] != nil { throw APIError.params("Parameter \"userids\" is deprecated.") }
-                object["userids"] = nil
-                object["users"] = .array((ids.listElements ?? [ids]).map { ["userid": $0] })
-                return .object(object)
-            }
-        )
-    }
-
-    // MARK: - get
-
-    public func get(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        let (options, object) = try GetOptions.legacy(params, table: Self.table, sortable: ["usrgrpid", "name"])
-        let caller = context.principal
-        if object["editable"].isTruthy, !caller.isSuperAdmin { return options.countOutput ? "0" : [] }
-        var conditions = Conditions()
-        if !caller.isSuperAdmin {
-            conditions.add("usrgrpid IN (SELECT usrgrpid FROM users_groups WHERE userid = \(bind: Int64(caller.userid)!))")
-        }
-        if let ids = object["usrgrpids"].map(SelectOption.ids) { conditions.add(.among("usrgrpid", ids)) }
-        if let ids = object["userids"].map(SelectOption.ids) {
-            conditions.add("usrgrpid IN (SELECT usrgrpid FROM users_groups WHERE " + .among("userid", ids) + ")")
-        }
-        if let status = object["status"]?.scalarText, let value = Int64(status) { conditions.add("users_status = \(bind: value)") }
-        let where_ = conditions
+    /// The groups a query finds, or their number when its options ask for a count.
+    func find(_ query: UserGroupQuery, by caller: CallContext) async throws -> GetQuery.Listed<UserGroupListing> {
+        let options = query.listOptions
+        let principal = caller.principal
+        if query.editable, !principal.isSuperAdmin { return options.countOutput ? .count(0) : .rows([]) }
+        let conditions = query.conditions(limitedTo: principal.isSuperAdmin ? nil : principal.id)
         return try await database.read { db in
-            switch try await GetQuery.rows(db, Self.table, options, where_) {
-            case .count(let n): return .string(String(n))
-            case .rows(var rows):
-                if let select = object["selectUsers"], select != .null, select != "count" {
-                    let fields = SelectOption.fields(select, UserService.table, alwaysKey: true)
-                    // The group flags of each user come with "extend" or when asked for by name.
-                    let names = Set((select.listElements ?? []).compactMap(\.stringValue))
-                    let flagFields = ["gui_access", "debug_mode", "users_status"].filter { select == "extend" || names.contains($0) }
-                    for i in rows.indices {
-                        let users = try await db.raw(
-                            """
-                            SELECT \(unsafeRaw: UserService.table.columnNames.map { "u." + $0 }.joined(separator: ", ")) FROM users u
-                            JOIN users_groups ug ON ug.userid = u.userid WHERE ug.usrgrpid = \(bind: Int64(rows[i].key)!) ORDER BY u.userid
-                            """
-                        ).all()
-                        var objects = try users.map { try UserService.table.decode($0, columns: fields) }
-                        if !flagFields.isEmpty {
-                            let flags = try await UserRepository.groupFlags(db, userids: objects.compactMap { $0["userid"]?.stringValue })
-                            for j in objects.indices {
-                                let f = flags[objects[j]["userid"]!.stringValue!] ?? (0, 0, 0)
-                                let values = ["gui_access": f.gui, "debug_mode": f.debug, "users_status": f.status]
-                                for field in flagFields { objects[j][field] = .string(String(values[field]!)) }
-                            }
-                        }
-                        rows[i].object["users"] = .array(objects.map { .object($0) })
-                    }
-                }
-                if object["selectRights"].map({ $0 != .null }) ?? false { for i in rows.indices { rows[i].object["rights"] = [] } }
-                if object["selectTagFilters"].map({ $0 != .null }) ?? false { for i in rows.indices { rows[i].object["tag_filters"] = [] } }
-                return GetQuery.shape(rows, options)
-            }
-        }
-    }
-
-    // MARK: - create / update
-
-    public func create(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        let items = try ParamShape.objects(try Self.resolveUserids(params), Self.createRule)
-        try ParamShape.checkUnique(items, fields: ["name"])
-        let ids = try await database.transaction { db -> [String] in
-            try await changes.announce(.everything, in: db)
-            for item in items { try await Self.checkNameFree(db, item["name"]!.stringValue!, except: nil) }
-            try await Self.checkUsers(db, items)
-            for item in items { try Self.checkSelf(context, item, groupStays: true) }
-            let first = try await IDAllocator.reserve(db, table: "usrgrp", field: "usrgrpid", count: items.count)
-            var ids: [String] = []
-            for (offset, item) in items.enumerated() {
-                let id = first + Int64(offset)
-                func int(_ key: String) -> Int64 { item[key]?.scalarText.flatMap { Int64($0) } ?? 0 }
-                try await db.raw(
-                    """
-                    INSERT INTO usrgrp (usrgrpid, name, gui_access, users_status, debug_mode)
-                    VALUES (\(bind: id), \(bind: item["name"]!.stringValue!), \(bind: int("gui_access")), \(bind: int("users_status")), \(bind: int("debug_mode")))
-                    """
-                ).run()
-                let membership = try await Self.setUsers(db, usrgrpid: String(id), userids: Self.userIDs(item) ?? [])
-                // Given fields with non-default values in input order, members expanded, then the id.
-                var details: [(String, JSON)] = []
-                for (key, value) in item.pairs {
-                    if key == "users" {
-                        details += membership
+            switch try await GroupRepository.find(db, options, conditions) {
+            case .count(let count): return .count(count)
+            case .rows(let groups):
+                var listings: [UserGroupListing] = []
+                for group in groups {
+                    guard let wanted = query.members else {
+                        listings.append(UserGroupListing(group: group, members: nil))
                         continue
                     }
-                    guard Self.writable.contains(key), let text = value.scalarText, key == "name" || text != "0" else { continue }
-                    details.append(("usergroup.\(key)", ["add", .string(text)]))
-                }
-                details.append(("usergroup.usrgrpid", ["add", .string(String(id))]))
-                try await AuditLog.write(
-                    db,
-                    context,
-                    [
-                        .init(
-                            action: .add,
-                            resource: .userGroup,
-                            resourceid: String(id),
-                            resourcename: item["name"]!.stringValue!,
-                            details: JSONObject(details)
+                    let members = try await GroupRepository.members(db, of: group.id, columns: wanted.columns)
+                    let flags = wanted.flags ? try await GroupRepository.flags(db, of: members.map(\.id)) : [:]
+                    listings.append(
+                        UserGroupListing(
+                            group: group,
+                            members: members.map { .init(id: $0.id, fields: $0.fields, flags: wanted.flags ? flags[$0.id] ?? .noGroup : nil) }
                         )
-                    ]
-                )
-                ids.append(String(id))
+                    )
+                }
+                return .rows(listings)
             }
+        }
+    }
+
+    /// The users a group's form offers as members: those the caller may see, by username.
+    public func memberCandidates(by caller: CallContext) async throws -> [(id: UserID, names: UserNames)] {
+        try await database.read { db in try await UserRepository.everyone(db, for: caller.principal) }
+    }
+
+    // MARK: - Create
+
+    /// Creates groups with their members; returns their ids in order.
+    public func create(_ drafts: [UserGroupDraft], by caller: CallContext) async throws -> [UserGroupID] {
+        if drafts.isEmpty { throw APIError.invalid("/", "cannot be empty") }
+        for (index, draft) in drafts.enumerated() { try Self.check(draft.name, draft.members, item: index + 1) }
+        try Self.checkUnique(drafts.map(\.name), field: "name")
+        let ids = try await database.transaction { db in
+            try await changes.announce(.everything, in: db)
+            for draft in drafts { try await Self.checkNameFree(db, draft.name, except: nil) }
+            try await Self.checkUsersExist(db, drafts.map(\.members))
+            for draft in drafts {
+                try Self.checkSelf(caller, members: draft.members, disabling: draft.status == .disabled || draft.guiAccess == .disabled)
+            }
+            let first = try await IDAllocator.reserve(db, table: "usrgrp", field: "usrgrpid", count: drafts.count)
+            var ids: [UserGroupID] = []
+            var records: [AuditLog.Record] = []
+            for (offset, draft) in drafts.enumerated() {
+                let group = UserGroup(
+                    id: UserGroupID(first + Int64(offset)),
+                    name: draft.name,
+                    guiAccess: draft.guiAccess,
+                    status: draft.status,
+                    debugMode: draft.debugMode
+                )
+                try await GroupRepository.insert(db, group)
+                let membership = try await GroupRepository.setMembers(db, of: group.id, to: draft.members)
+                ids.append(group.id)
+                records.append(
+                    .init(
+                        action: .add,
+                        resource: .userGroup,
+                        resourceid: group.id.description,
+                        resourcename: group.name,
+                        details: JSONObject(Self.addedFields(draft, group, membership))
+                    )
+                )
+            }
+            try await AuditLog.write(db, caller, records)
             return ids
         }
         changes.apply(.everything)
-        return ["usrgrpids": .array(ids.map { .string($0) })]
+        return ids
     }
 
-    public func update(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        let items = try ParamShape.objects(try Self.resolveUserids(params), Self.updateRule)
-        try ParamShape.checkUnique(items, fields: ["usrgrpid"])
-        try ParamShape.checkUnique(items, fields: ["name"])
-        let ids = items.map { $0["usrgrpid"]!.stringValue! }
+    /// The audit details of a new group: the fields given with other than their default values, in the
+    /// order given, the memberships where the members were given, then the id.
+    private static func addedFields(
+        _ draft: UserGroupDraft,
+        _ group: UserGroup,
+        _ membership: GroupRepository.MembershipChange
+    ) -> [(String, JSON)] {
+        var given = draft.given
+        if !given.contains(.users) { given.append(.users) }
+        var fields: [(String, JSON)] = []
+        for field in given {
+            if field == .users {
+                fields += membershipDetails(membership)
+                continue
+            }
+            let text = group.text(of: field)
+            if field == .name || text != "0" { fields.append(("usergroup.\(field.rawValue)", ["add", .string(text)])) }
+        }
+        fields.append(("usergroup.usrgrpid", ["add", .string(group.id.description)]))
+        return fields
+    }
+
+    /// The audit details of membership rows removed and added.
+    private static func membershipDetails(_ change: GroupRepository.MembershipChange) -> [(String, JSON)] {
+        change.removed.map { ("usergroup.users[\($0)]", ["delete"]) }
+            + change.added.flatMap { id, user -> [(String, JSON)] in
+                [
+                    ("usergroup.users[\(id)]", ["add"]), ("usergroup.users[\(id)].userid", ["add", .string(user.description)]),
+                    ("usergroup.users[\(id)].id", ["add", .string(String(id))]),
+                ]
+            }
+    }
+
+    // MARK: - Update
+
+    /// Changes groups; returns their ids. Unchanged fields are not written and not audited.
+    @discardableResult
+    public func update(_ edits: [UserGroupChange], by caller: CallContext) async throws -> [UserGroupID] {
+        if edits.isEmpty { throw APIError.invalid("/", "cannot be empty") }
+        for (index, edit) in edits.enumerated() { try Self.check(edit.name, edit.members, item: index + 1) }
+        let ids = edits.map(\.id)
+        try Self.checkUnique(ids.map(\.description), field: "usrgrpid")
+        try Self.checkUnique(edits.map(\.name), field: "name")
         try await database.transaction { db in
             try await changes.announce(.everything, in: db)
-            let groups = try await GroupRepository.groups(db, ids: ids)
-            guard ids.allSatisfy({ groups[$0] != nil }) else { throw APIError.noPermissions }
-            for item in items {
-                let old = groups[item["usrgrpid"]!.stringValue!]!
-                if let name = item["name"]?.stringValue, name != old["name"]?.stringValue {
-                    try await Self.checkNameFree(db, name, except: item["usrgrpid"]!.stringValue!)
-                }
+            let groups = try await GroupRepository.existing(db, ids: ids)
+            var pairs: [(edit: UserGroupChange, old: UserGroup)] = []
+            for edit in edits {
+                guard let old = groups[edit.id] else { throw APIError.noPermissions }
+                pairs.append((edit, old))
             }
-            try await Self.checkUsers(db, items)
-            for item in items {
-                let id = item["usrgrpid"]!.stringValue!
-                let old = groups[id]!
-                var merged = item
-                for key in ["gui_access", "users_status"] where merged[key] == nil { merged[key] = old[key] }
-                if merged["users"] == nil {
-                    let members = try await db.raw("SELECT userid FROM users_groups WHERE usrgrpid = \(bind: Int64(id)!)").all()
-                    merged["users"] = .array(try members.map { ["userid": .string(String(try $0.decode(column: "userid", as: Int64.self)))] })
-                }
-                try Self.checkSelf(context, merged, groupStays: true)
+            for (edit, old) in pairs {
+                if let name = edit.name, name != old.name { try await Self.checkNameFree(db, name, except: old.id) }
             }
-            for item in items {
-                let id = item["usrgrpid"]!.stringValue!
-                let old = groups[id]!
-                var sets: [SQLQueryString] = []
-                var edits: [(String, new: String, old: String)] = []
-                for key in Self.writable {
-                    guard let new = item[key]?.scalarText, new != old[key]?.stringValue else { continue }
-                    sets.append(key == "name" ? "name = \(bind: new)" : "\(unsafeRaw: key) = \(bind: Int64(new)!)")
-                    edits.append((key, new, old[key]?.stringValue ?? ""))
+            try await Self.checkUsersExist(db, edits.compactMap(\.members))
+            for (edit, old) in pairs {
+                let disabling = (edit.status ?? old.status) == .disabled || (edit.guiAccess ?? old.guiAccess) == .disabled
+                let members: [UserID]
+                if let given = edit.members {
+                    members = given
+                } else {
+                    members = try await GroupRepository.members(db, of: old.id, columns: []).map(\.id)
                 }
-                if !sets.isEmpty {
-                    try await db.raw("UPDATE usrgrp SET " + sets.joined(separator: ", ") + " WHERE usrgrpid = \(bind: Int64(id)!)").run()
-                }
-                var details = AuditLog.updateDetails("usergroup", edits).pairs
-                if let userids = Self.userIDs(item) { details += try await Self.setUsers(db, usrgrpid: id, userids: userids) }
-                if !details.isEmpty {
-                    try await AuditLog.write(
-                        db,
-                        context,
-                        [
-                            .init(
-                                action: .update,
-                                resource: .userGroup,
-                                resourceid: id,
-                                resourcename: old["name"]?.stringValue ?? "",
-                                details: JSONObject(details)
-                            )
-                        ]
-                    )
-                }
+                try Self.checkSelf(caller, members: members, disabling: disabling)
             }
-            try await Self.checkNobodyGroupless(db)
+            var records: [AuditLog.Record] = []
+            for (edit, old) in pairs {
+                let new = old.applying(edit)
+                let edited = UserGroupField.columns.filter { new.text(of: $0) != old.text(of: $0) }
+                try await GroupRepository.update(db, new, fields: edited)
+                var details = AuditLog.updateDetails("usergroup", edited.map { ($0.rawValue, new.text(of: $0), old.text(of: $0)) }).pairs
+                if let members = edit.members { details += Self.membershipDetails(try await GroupRepository.setMembers(db, of: old.id, to: members)) }
+                guard !details.isEmpty else { continue }
+                records.append(
+                    .init(action: .update, resource: .userGroup, resourceid: old.id.description, resourcename: old.name, details: JSONObject(details))
+                )
+            }
+            try await AuditLog.write(db, caller, records)
+            try await Self.checkNobodyWithoutGroup(db)
         }
         changes.apply(.everything)
-        return ["usrgrpids": .array(ids.map { .string($0) })]
+        return ids
     }
 
-    static func userIDs(_ item: JSONObject) -> [String]? {
-        item["users"]?.arrayValue?.compactMap { $0["userid"]?.stringValue }
+    // MARK: - Delete
+
+    /// Deletes groups; their members who are left in no group keep the whole call from happening.
+    public func delete(_ ids: [UserGroupID], by caller: CallContext) async throws {
+        try UserGroupID.checkList(ids)
+        try await database.transaction { db in
+            try await changes.announce(.everything, in: db)
+            let groups = try await GroupRepository.existing(db, ids: ids)
+            var deleted: [UserGroup] = []
+            for id in ids {
+                guard let group = groups[id] else { throw APIError.noPermissions }
+                deleted.append(group)
+            }
+            let alertGroup = try await Settings.load(db).string("alert_usrgrpid")
+            if let used = deleted.first(where: { $0.id.description == alertGroup }) {
+                throw APIError.params("User group \"\(used.name)\" is used in configuration for database down messages.")
+            }
+            try await GroupRepository.delete(db, ids: ids)
+            try await Self.checkNobodyWithoutGroup(db)
+            try await AuditLog.write(
+                db,
+                caller,
+                deleted.map { .init(action: .delete, resource: .userGroup, resourceid: $0.id.description, resourcename: $0.name, details: nil) }
+            )
+        }
+        changes.apply(.everything)
     }
 
-    private static func checkNameFree(_ db: any SQLDatabase, _ name: String, except id: String?) async throws {
-        if let row = try await db.raw("SELECT usrgrpid FROM usrgrp WHERE name = \(bind: name)").first(),
-            String(try row.decode(column: "usrgrpid", as: Int64.self)) != id
-        {
+    // MARK: - Rules
+
+    private static func checkNameFree(_ db: any SQLDatabase, _ name: String, except id: UserGroupID?) async throws {
+        if let existing = try await GroupRepository.id(db, named: name), existing != id {
             throw APIError.params("User group \"\(name)\" already exists.")
         }
     }
 
-    private static func checkUsers(_ db: any SQLDatabase, _ items: [JSONObject]) async throws {
-        for item in items {
-            for userid in userIDs(item) ?? [] where !(try await UserRepository.exists(db, userid: userid)) {
-                throw APIError.params("User with ID \"\(userid)\" is not available.")
-            }
+    /// The members of every group of a call exist, checked in the order given.
+    private static func checkUsersExist(_ db: any SQLDatabase, _ memberLists: [[UserID]]) async throws {
+        for user in memberLists.joined() where !(try await UserRepository.exists(db, userid: user.description)) {
+            throw APIError.params("User with ID \"\(user)\" is not available.")
         }
     }
 
-    /// The caller may not put himself into a disabled group or one without frontend access.
-    private static func checkSelf(_ context: CallContext, _ item: JSONObject, groupStays: Bool) throws {
-        let disabling = item["users_status"]?.scalarText == "1" || item["gui_access"]?.scalarText == "3"
-        if disabling, (userIDs(item) ?? []).contains(context.principal.userid) {
-            throw APIError.params("User cannot add himself to a disabled group or a group with disabled GUI access.")
+    /// The caller may not put themself into a disabled group or one without frontend access.
+    private static func checkSelf(_ caller: CallContext, members: [UserID], disabling: Bool) throws(APIError) {
+        if disabling, members.contains(caller.principal.id) {
+            throw .params("User cannot add himself to a disabled group or a group with disabled GUI access.")
         }
-    }
-
-    /// Replaces the members of a group; returns the audit details of the memberships removed and added.
-    private static func setUsers(_ db: any SQLDatabase, usrgrpid: String, userids: [String]) async throws -> [(String, JSON)] {
-        let group = Int64(usrgrpid)!
-        var details: [(String, JSON)] = []
-        var existing = Set<String>()
-        for row in try await db.raw("SELECT id, userid FROM users_groups WHERE usrgrpid = \(bind: group) ORDER BY id").all() {
-            let id = try row.decode(column: "id", as: Int64.self)
-            let userid = String(try row.decode(column: "userid", as: Int64.self))
-            if userids.contains(userid) {
-                existing.insert(userid)
-            } else {
-                try await db.raw("DELETE FROM users_groups WHERE id = \(bind: id)").run()
-                details.append(("usergroup.users[\(id)]", ["delete"]))
-            }
-        }
-        let added = userids.filter { !existing.contains($0) }
-        var next = try await IDAllocator.reserve(db, table: "users_groups", field: "id", count: added.count)
-        for userid in added {
-            try await db.raw("INSERT INTO users_groups (id, usrgrpid, userid) VALUES (\(bind: next), \(bind: group), \(bind: Int64(userid)!))").run()
-            details += [
-                ("usergroup.users[\(next)]", ["add"]), ("usergroup.users[\(next)].userid", ["add", .string(userid)]),
-                ("usergroup.users[\(next)].id", ["add", .string(String(next))]),
-            ]
-            next += 1
-        }
-        return details
     }
 
     /// Every user must stay in at least one group.
-    private static func checkNobodyGroupless(_ db: any SQLDatabase) async throws {
-        if let row = try await db.raw(
-            "SELECT username FROM users u WHERE NOT EXISTS (SELECT 1 FROM users_groups ug WHERE ug.userid = u.userid) ORDER BY userid"
-        ).first() {
-            throw APIError.params("User \"\(try row.decode(column: "username", as: String.self))\" cannot be without user group.")
+    private static func checkNobodyWithoutGroup(_ db: any SQLDatabase) async throws {
+        if let username = try await GroupRepository.firstWithoutGroup(db) {
+            throw APIError.params("User \"\(username)\" cannot be without user group.")
         }
     }
 
-    // MARK: - delete
+    /// The name of the `item`th group of a call (the API's rule tree checks the same first, with the
+    /// same messages): not empty, not too long, without NUL characters (PostgreSQL cannot store them).
+    static func checkName(_ name: String, item: Int) throws(APIError) {
+        let path = "/\(item)/name"
+        if name.containsNUL { throw .invalid(path, "the NUL character is not allowed") }
+        if name.isEmpty { throw .invalid(path, "cannot be empty") }
+        if name.unicodeScalars.count > nameLimit { throw .invalid(path, "value is too long") }
+    }
 
-    public func delete(_ context: CallContext, _ params: JSON) async throws -> JSON {
-        let ids = try ParamShape.idList(params)
-        try await database.transaction { db in
-            try await changes.announce(.everything, in: db)
-            let groups = try await GroupRepository.groups(db, ids: ids)
-            guard ids.allSatisfy({ groups[$0] != nil }) else { throw APIError.noPermissions }
-            let settings = try await Settings.load(db)
-            for id in ids where id == settings.string("alert_usrgrpid") {
-                throw APIError.params("User group \"\(groups[id]!["name"]!.stringValue!)\" is used in configuration for database down messages.")
+    /// The fields of the `item`th group of a call, in the order of the API's rule tree: the name, then
+    /// the members (each once).
+    private static func check(_ name: String?, _ members: [UserID]?, item: Int) throws(APIError) {
+        if let name { try checkName(name, item: item) }
+        try checkUnique((members ?? []).map(\.description), field: "userid", path: "/\(item)/users")
+    }
+
+    /// The first value given twice (nil: not given) at its position: `Invalid parameter "/2": value (name)=(a) already exists.`
+    private static func checkUnique(_ values: [String?], field: String, path: String = "/") throws(APIError) {
+        var seen = Set<String>()
+        for (index, value) in values.enumerated() {
+            guard let value else { continue }
+            if !seen.insert(value).inserted {
+                throw .invalid(Validator.path(path, String(index + 1)), "value (\(field))=(\(value)) already exists")
             }
-            try await db.raw("DELETE FROM usrgrp WHERE " + .among("usrgrpid", ids.compactMap { Int64($0) })).run()
-            try await Self.checkNobodyGroupless(db)
-            try await AuditLog.write(
-                db,
-                context,
-                ids.map {
-                    .init(action: .delete, resource: .userGroup, resourceid: $0, resourcename: groups[$0]!["name"]!.stringValue!, details: nil)
-                }
-            )
         }
-        changes.apply(.everything)
-        return ["usrgrpids": .array(ids.map { .string($0) })]
+    }
+}
+
+extension UserGroupField {
+    /// The fields stored in the group's own row, in the order updates are audited.
+    static let columns: [UserGroupField] = [.name, .guiAccess, .status, .debugMode]
+}
+
+extension UserGroup {
+    /// A field's value as the API prints it and the audit log records it (`users` is not one).
+    func text(of field: UserGroupField) -> String {
+        switch field {
+        case .name: return name
+        case .guiAccess: return String(guiAccess.rawValue)
+        case .status: return String(status.rawValue)
+        case .debugMode: return String(debugMode.rawValue)
+        case .users: return ""
+        }
+    }
+
+    /// The group with a change's fields set.
+    func applying(_ change: UserGroupChange) -> UserGroup {
+        var group = self
+        if let name = change.name { group.name = name }
+        if let guiAccess = change.guiAccess { group.guiAccess = guiAccess }
+        if let status = change.status { group.status = status }
+        if let debugMode = change.debugMode { group.debugMode = debugMode }
+        return group
     }
 }

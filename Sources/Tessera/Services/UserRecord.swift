@@ -18,8 +18,8 @@ public struct UserRecord: Sendable, Equatable {
     public let role: RoleID?
     public let roleName: String?
     public let groups: [Group]
-    /// The highest frontend access of the user's groups (0 system default … 3 disabled).
-    public let guiAccess: Int
+    /// The highest frontend access of the user's groups.
+    public let guiAccess: GUIAccess
     /// Disabled by one of its groups.
     public let isDisabled: Bool
 }
@@ -61,7 +61,7 @@ extension UserService {
         return rows.compactMap { row in
             guard let id = UserID(row.key) else { return nil }
             func text(_ column: String) -> String { row.object[column]?.stringValue ?? "" }
-            let flags = listing.access[row.key] ?? (0, 0, 0)
+            let flags = listing.access[row.key] ?? .noGroup
             let role = listing.roles[row.key] ?? nil
             return UserRecord(
                 id: id,
@@ -71,14 +71,14 @@ extension UserService {
                 autologout: text("autologout"),
                 rowsPerPage: Int64(text("rows_per_page")) ?? 0,
                 role: RoleID(text("roleid")),
-                roleName: role?["name"]?.stringValue,
+                roleName: role?.name,
                 groups: (listing.groups[row.key] ?? []).compactMap { group in
                     group["usrgrpid"]?.stringValue.flatMap { UserGroupID($0) }.map {
                         UserRecord.Group(id: $0, name: group["name"]?.stringValue ?? "", disablesMembers: group["users_status"] == "1")
                     }
                 },
-                guiAccess: flags.gui,
-                isDisabled: flags.status == 1
+                guiAccess: flags.guiAccess,
+                isDisabled: flags.status == .disabled
             )
         }
     }

@@ -11,22 +11,13 @@ extension UserService {
         }
     }
 
-    /// The ids of a delete or unblock: at least one, none twice.
-    static func checkList(_ ids: [UserID]) throws(APIError) {
-        if ids.isEmpty { throw APIError.invalid("/", "cannot be empty") }
-        var seen = Set<UserID>()
-        for (index, id) in ids.enumerated() where !seen.insert(id).inserted {
-            throw .invalid("/\(index + 1)", "value (\(id)) already exists")
-        }
-    }
-
     /// Language, role and group references of created or updated users must exist.
     static func checkReferences(_ db: any SQLDatabase, _ users: [UserFields]) async throws {
         for user in users {
             if let lang = user.lang, !supportedLocales.contains(lang) { throw APIError.params("Language \"\(lang)\" is not supported.") }
         }
         for user in users {
-            if let role = user.role, try await !RoleRepository.exists(db, roleid: role.description) {
+            if let role = user.role, try await RoleRepository.all(db)[role] == nil {
                 throw APIError.params("User role with ID \"\(role)\" is not available.")
             }
         }
@@ -46,8 +37,8 @@ extension UserService {
         by me: Principal
     ) async throws {
         let leaving = users.filter { user in user.fields.role.map { $0.description != accounts[user.id]?.roleid } ?? false }.map(\.id)
-        if !leaving.isEmpty, let readonly = try await RoleService.readonlyRole(db),
-            leaving.contains(where: { accounts[$0]?.roleid == readonly.id }),
+        if !leaving.isEmpty, let readonly = try await RoleRepository.readonly(db),
+            leaving.contains(where: { accounts[$0]?.roleid == readonly.id.description }),
             try await GroupRepository.activeSuperAdmins(db, excluding: leaving.map(\.description)) == 0
         {
             throw APIError.params("At least one active user must exist with role \"\(readonly.name)\".")

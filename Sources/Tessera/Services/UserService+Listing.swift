@@ -17,11 +17,11 @@ extension UserService {
     /// The users found (as the API prints them), with their group flags, groups and roles when asked for.
     struct Listing: Sendable {
         var found: GetQuery.Found
-        var access: [String: (gui: Int, debug: Int, status: Int)] = [:]
+        var access: [String: GroupFlags] = [:]
         /// Each user's groups in group id order, as the API prints a group.
         var groups: [String: [JSONObject]] = [:]
         /// Each user's role, nil when it has none.
-        var roles: [String: JSONObject?] = [:]
+        var roles: [String: Role?] = [:]
     }
 
     func listing(_ query: Query, by caller: CallContext) async throws -> Listing {
@@ -36,7 +36,10 @@ extension UserService {
             var listing = Listing(found: try await GetQuery.rows(db, Self.table, query.options, where_))
             guard case .rows(let rows) = listing.found else { return listing }
             let ids = rows.map(\.key)
-            if query.withAccess { listing.access = try await UserRepository.groupFlags(db, userids: ids) }
+            if query.withAccess {
+                let flags = try await GroupRepository.flags(db, of: ids.compactMap { UserID($0) })
+                listing.access = Dictionary(uniqueKeysWithValues: flags.map { ($0.key.description, $0.value) })
+            }
             if query.withGroups {
                 let memberships = try await GroupRepository.memberships(db, userids: ids)
                 let groups = try await GroupRepository.groups(db, ids: Array(Set(memberships.values.joined())))
@@ -45,8 +48,8 @@ extension UserService {
                 }
             }
             if query.withRoles {
-                let roles = try await RoleService.roleRows(db)
-                for id in ids { listing.roles[id] = roles[try await UserRepository.roleid(db, of: id)] }
+                let roles = try await RoleRepository.all(db)
+                for id in ids { listing.roles[id] = RoleID(try await UserRepository.roleid(db, of: id)).flatMap { roles[$0] } }
             }
             return listing
         }

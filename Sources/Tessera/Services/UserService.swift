@@ -173,7 +173,7 @@ public struct UserService: Sendable {
 
     /// Deletes users with their API tokens (Super admins only, as the API's role gate says).
     public func delete(_ ids: [UserID], by caller: CallContext) async throws {
-        try Self.checkList(ids)
+        try UserID.checkList(ids)
         try await database.transaction { db in
             try await changes.announce(.everything, in: db)
             var accounts: [UserAccount] = []
@@ -185,7 +185,7 @@ public struct UserService: Sendable {
                 }
                 accounts.append(account)
             }
-            if let readonly = try await RoleService.readonlyRole(db), accounts.contains(where: { $0.roleid == readonly.id }),
+            if let readonly = try await RoleRepository.readonly(db), accounts.contains(where: { $0.roleid == readonly.id.description }),
                 try await GroupRepository.activeSuperAdmins(db, excluding: ids.map(\.description)) == 0
             {
                 throw APIError.params("At least one active user must exist with role \"\(readonly.name)\".")
@@ -204,7 +204,7 @@ public struct UserService: Sendable {
 
     /// Forgets users' failed login attempts, so that a blocked user may sign in again at once.
     public func unblock(_ ids: [UserID], by caller: CallContext) async throws {
-        try Self.checkList(ids)
+        try UserID.checkList(ids)
         try await database.transaction { db in
             guard try await UserRepository.count(db, ids: ids) == ids.count else { throw APIError.noPermissions }
             try await UserRepository.resetFailedLogins(db, ids: ids)

@@ -1,6 +1,8 @@
 import SQLKit
 
-/// Reads of user groups and memberships.
+/// The `usrgrp` and `users_groups` tables: every statement of the group service, and those the user
+/// service calls by name (MARK: For the user service). `UserService` and `UserRepository` still hold a
+/// few reads of their own (group flags, memberships in `user.get` and authentication).
 enum GroupRepository {
     static let table = Table(
         name: "usrgrp",
@@ -8,7 +10,147 @@ enum GroupRepository {
         columns: [("usrgrpid", .id), ("name", .text), ("gui_access", .int), ("users_status", .int), ("debug_mode", .int)]
     )
 
-    /// Group rows by id for the given ids that exist.
+    /// Reads a row of every column of `table` (unknown flags as their defaults).
+    static func group(_ row: any SQLRow) throws -> UserGroup {
+        UserGroup(
+            id: UserGroupID(try row.decode(column: "usrgrpid", as: Int64.self)),
+            name: try row.decode(column: "name", as: String.self),
+            guiAccess: GUIAccess(rawValue: try row.decode(column: "gui_access", as: Int.self)) ?? .systemDefault,
+            status: GroupStatus(rawValue: try row.decode(column: "users_status", as: Int.self)) ?? .enabled,
+            debugMode: DebugMode(rawValue: try row.decode(column: "debug_mode", as: Int.self)) ?? .disabled
+        )
+    }
+
+    // MARK: - Groups
+
+    /// The groups a query finds, or their number; `conditions` carry the caller's limits.
+    static func find(_ db: any SQLDatabase, _ options: GetOptions, _ conditions: Conditions) async throws -> GetQuery.Listed<UserGroup> {
+        try await GetQuery.fetch(db, table, options, conditions, columns: table.columnNames, decode: group)
+    }
+
+    /// The groups among `ids` that exist, by id.
+    static func existing(_ db: any SQLDatabase, ids: [UserGroupID]) async throws -> [UserGroupID: UserGroup] {
+        let rows = try await db.raw("SELECT \(names: table.columnNames) FROM usrgrp WHERE " + .among("usrgrpid", ids.map(\.value))).all()
+        var groups: [UserGroupID: UserGroup] = [:]
+        for row in rows {
+            let group = try group(row)
+            groups[group.id] = group
+        }
+        return groups
+    }
+
+    /// The id of the group with exactly this name.
+    static func id(_ db: any SQLDatabase, named name: String) async throws -> UserGroupID? {
+        try await db.raw("SELECT usrgrpid FROM usrgrp WHERE name = \(bind: name)").first().map {
+            UserGroupID(try $0.decode(column: "usrgrpid", as: Int64.self))
+        }
+    }
+
+    static func insert(_ db: any SQLDatabase, _ group: UserGroup) async throws {
+        try await db.raw(
+            """
+            INSERT INTO usrgrp (usrgrpid, name, gui_access, users_status, debug_mode)
+            VALUES (\(bind: group.id.value), \(bind: group.name), \(bind: group.guiAccess.rawValue), \(bind: group.status.rawValue),
+                \(bind: group.debugMode.rawValue))
+            """
+        ).run()
+    }
+
+    /// Writes the fields of `group` named in `fields` (`users` is not a column: `setMembers`).
+    static func update(_ db: any SQLDatabase, _ group: UserGroup, fields: [UserGroupField]) async throws {
+        var sets: [SQLQueryString] = []
+        for field in fields {
+            switch field {
+            case .name: sets.append("name = \(bind: group.name)")
+            case .guiAccess: sets.append("gui_access = \(bind: group.guiAccess.rawValue)")
+            case .status: sets.append("users_status = \(bind: group.status.rawValue)")
+            case .debugMode: sets.append("debug_mode = \(bind: group.debugMode.rawValue)")
+            case .users: continue
+            }
+        }
+        guard !sets.isEmpty else { return }
+        try await db.raw("UPDATE usrgrp SET " + sets.joined(separator: ", ") + " WHERE usrgrpid = \(bind: group.id.value)").run()
+    }
+
+    /// Deletes groups with their memberships.
+    static func delete(_ db: any SQLDatabase, ids: [UserGroupID]) async throws {
+        try await db.raw("DELETE FROM usrgrp WHERE " + .among("usrgrpid", ids.map(\.value))).run()
+    }
+
+    // MARK: - Members
+
+    /// The members of a group by userid, each with the given columns of `UserRepository.table` as `user.get` prints them.
+    static func members(_ db: any SQLDatabase, of group: UserGroupID, columns: [String]) async throws -> [(id: UserID, fields: JSONObject)] {
+        let users = UserRepository.table
+        let rows = try await db.raw(
+            """
+            SELECT \(unsafeRaw: users.columnNames.map { "u." + $0 }.joined(separator: ", ")) FROM users u
+            JOIN users_groups ug ON ug.userid = u.userid WHERE ug.usrgrpid = \(bind: group.value) ORDER BY u.userid
+            """
+        ).all()
+        return try rows.map { (UserID(try $0.decode(column: "userid", as: Int64.self)), try users.decode($0, columns: columns)) }
+    }
+
+    /// The membership rows a `setMembers` removed and added, by `users_groups` id.
+    struct MembershipChange {
+        var removed: [Int64] = []
+        var added: [(id: Int64, user: UserID)] = []
+    }
+
+    /// Replaces the members of a group; members that stay keep their rows.
+    static func setMembers(_ db: any SQLDatabase, of group: UserGroupID, to users: [UserID]) async throws -> MembershipChange {
+        var change = MembershipChange()
+        var staying = Set<UserID>()
+        for row in try await db.raw("SELECT id, userid FROM users_groups WHERE usrgrpid = \(bind: group.value) ORDER BY id").all() {
+            let id = try row.decode(column: "id", as: Int64.self)
+            let user = UserID(try row.decode(column: "userid", as: Int64.self))
+            if users.contains(user) {
+                staying.insert(user)
+            } else {
+                try await db.raw("DELETE FROM users_groups WHERE id = \(bind: id)").run()
+                change.removed.append(id)
+            }
+        }
+        let added = users.filter { !staying.contains($0) }
+        var next = try await IDAllocator.reserve(db, table: "users_groups", field: "id", count: added.count)
+        for user in added {
+            try await db.raw("INSERT INTO users_groups (id, usrgrpid, userid) VALUES (\(bind: next), \(bind: group.value), \(bind: user.value))")
+                .run()
+            change.added.append((next, user))
+            next += 1
+        }
+        return change
+    }
+
+    /// The group flags of each of the users that is in a group.
+    static func flags(_ db: any SQLDatabase, of users: [UserID]) async throws -> [UserID: GroupFlags] {
+        let rows = try await db.raw(
+            """
+            SELECT ug.userid, MAX(g.gui_access) AS gui, MAX(g.debug_mode) AS debug, MAX(g.users_status) AS status
+            FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid WHERE
+            """ + " " + .among("ug.userid", users.map(\.value)) + " GROUP BY ug.userid"
+        ).all()
+        var flags: [UserID: GroupFlags] = [:]
+        for row in rows {
+            flags[UserID(try row.decode(column: "userid", as: Int64.self))] = GroupFlags(
+                guiAccess: GUIAccess(rawValue: try row.decode(column: "gui", as: Int.self)) ?? .systemDefault,
+                debugMode: DebugMode(rawValue: try row.decode(column: "debug", as: Int.self)) ?? .disabled,
+                status: GroupStatus(rawValue: try row.decode(column: "status", as: Int.self)) ?? .enabled
+            )
+        }
+        return flags
+    }
+
+    /// The username of the first user (by id) who is in no group.
+    static func firstWithoutGroup(_ db: any SQLDatabase) async throws -> String? {
+        try await db.raw(
+            "SELECT username FROM users u WHERE NOT EXISTS (SELECT 1 FROM users_groups ug WHERE ug.userid = u.userid) ORDER BY userid"
+        ).first()?.decode(column: "username", as: String.self)
+    }
+
+    // MARK: - For the user service
+
+    /// Group rows by id for the given ids that exist, as `usergroup.get` prints them.
     static func groups(_ db: any SQLDatabase, ids: [String]) async throws -> [String: JSONObject] {
         let rows = try await db.raw("SELECT * FROM usrgrp WHERE " + .among("usrgrpid", ids.compactMap { Int64($0) })).all()
         var result: [String: JSONObject] = [:]

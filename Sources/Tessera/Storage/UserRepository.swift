@@ -64,6 +64,22 @@ enum UserRepository {
         return names
     }
 
+    /// Every user the caller may see, by username, with their names.
+    static func everyone(_ db: any SQLDatabase, for caller: Principal) async throws -> [(id: UserID, names: UserNames)] {
+        var conditions = Conditions()
+        if let visible = visibility(for: caller, editable: false) { conditions.add(visible) }
+        return try await db.raw("SELECT userid, username, name, surname FROM users" + conditions.clause + " ORDER BY username").all().map {
+            (
+                UserID(try $0.decode(column: "userid", as: Int64.self)),
+                UserNames(
+                    username: try $0.decode(column: "username", as: String.self),
+                    name: try $0.decode(column: "name", as: String.self),
+                    surname: try $0.decode(column: "surname", as: String.self)
+                )
+            )
+        }
+    }
+
     /// The id of the user with exactly this username, if the caller may see them.
     static func userid(_ db: any SQLDatabase, named username: String, for caller: Principal) async throws -> UserID? {
         var conditions = Conditions()
@@ -159,23 +175,5 @@ enum UserRepository {
             "SELECT username FROM users u WHERE " + .among("u.userid", ids.map(\.value))
                 + " AND NOT EXISTS (SELECT 1 FROM users_groups ug WHERE ug.userid = u.userid) ORDER BY userid"
         ).first()?.decode(column: "username", as: String.self)
-    }
-
-    /// Over each user's groups: the highest frontend access and debug mode, and disabled if any group is.
-    static func groupFlags(_ db: any SQLDatabase, userids: [String]) async throws -> [String: (gui: Int, debug: Int, status: Int)] {
-        let rows = try await db.raw(
-            """
-            SELECT ug.userid, MAX(g.gui_access) AS gui, MAX(g.debug_mode) AS debug, MAX(g.users_status) AS status
-            FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid WHERE
-            """ + " " + .among("ug.userid", userids.compactMap { Int64($0) }) + " GROUP BY ug.userid"
-        ).all()
-        var result: [String: (Int, Int, Int)] = [:]
-        for row in rows {
-            result[String(try row.decode(column: "userid", as: Int64.self))] = (
-                try row.decode(column: "gui", as: Int.self), try row.decode(column: "debug", as: Int.self),
-                try row.decode(column: "status", as: Int.self)
-            )
-        }
-        return result
     }
 }

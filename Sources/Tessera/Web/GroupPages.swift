@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// Administration → User groups: list, create, edit and delete groups through `usergroup.*`. A group's
-/// status and frontend access apply to its members (a disabled group signs its users out).
+/// Administration → User groups: list, create, edit and delete groups through `UserGroupService`, which
+/// holds every rule. A group's status and frontend access apply to its members (a disabled group signs
+/// its users out).
 struct GroupPages: AdminPage {
     let web: WebSession
     let base = "/usergroups"
@@ -12,23 +13,30 @@ struct GroupPages: AdminPage {
 
     func allowed(_ viewer: Viewer) -> Bool { viewer.permissions.mayAdministerGroups }
 
+    /// One row of the list.
+    struct Row {
+        let id: String
+        let name: String
+        /// `username (name surname)` of each member, by userid.
+        let members: String
+        let frontend: String
+        let enabled: Bool
+        let debug: Bool
+    }
+
     func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response {
-        let groups = try await services.userGroups.get(
-            call,
-            [
-                "output": "extend", "selectUsers": ["username", "name", "surname"], "sortfield": "name",
-            ]
-        )
-        let rows: [[String: Any]] = (groups.arrayValue ?? []).map { group in
-            let members = (group["users"]?.arrayValue ?? []).map {
-                UserAccount.fullName($0["username"]?.stringValue ?? "", $0["name"]?.stringValue ?? "", $0["surname"]?.stringValue ?? "")
-            }
-            return [
-                "id": group["usrgrpid"]?.stringValue ?? "", "name": group["name"]?.stringValue ?? "",
-                "members": members.joined(separator: ", "),
-                "frontend": viewer.t("gui_" + (group["gui_access"]?.stringValue ?? "0")),
-                "enabled": group["users_status"]?.stringValue == "0", "debug": group["debug_mode"]?.stringValue == "1",
-            ]
+        let groups = try await services.userGroups.groups(UserGroupQuery(members: .init(), orderedByName: true), by: call)
+        let members = groups.flatMap { $0.members ?? [] }.map(\.id)
+        let names = try await services.users.displayNames(of: Array(Set(members)), by: call)
+        let rows = groups.map { listing in
+            Row(
+                id: listing.group.id.description,
+                name: listing.group.name,
+                members: (listing.members ?? []).compactMap { names[$0.id] }.joined(separator: ", "),
+                frontend: viewer.t("gui_\(listing.group.guiAccess.rawValue)"),
+                enabled: listing.group.status == .enabled,
+                debug: listing.group.debugMode == .enabled
+            )
         }
         return page("group_list", viewer, ["rows": rows, "zeroSelected": viewer.t("n_selected", "0")], flash: flash)
     }
@@ -45,12 +53,12 @@ struct GroupPages: AdminPage {
 
         init() {}
 
-        init(_ group: JSON) {
-            name = group["name"]?.stringValue ?? ""
-            userids = (group["users"]?.arrayValue ?? []).compactMap { $0["userid"]?.stringValue }
-            guiAccess = group["gui_access"]?.stringValue ?? "0"
-            enabled = group["users_status"]?.stringValue == "0"
-            debug = group["debug_mode"]?.stringValue == "1"
+        init(_ listing: UserGroupListing) {
+            name = listing.group.name
+            userids = (listing.members ?? []).map(\.id.description)
+            guiAccess = String(listing.group.guiAccess.rawValue)
+            enabled = listing.group.status == .enabled
+            debug = listing.group.debugMode == .enabled
         }
 
         init(_ form: FormData) {
@@ -62,19 +70,27 @@ struct GroupPages: AdminPage {
         }
     }
 
+    /// A user the form offers as a member.
+    struct Candidate {
+        let id: String
+        let label: String
+        let checked: Bool
+    }
+
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response {
         guard let id else { return try await render(viewer, call, Values(), id: nil) }
-        let group = try await services.userGroups.get(call, ["usrgrpids": [.string(id)], "output": "extend", "selectUsers": ["userid"]])
-        guard let group = group.arrayValue?.first else { throw WebFailure.forbidden }
-        return try await render(viewer, call, Values(group), id: id)
+        guard let groupid = UserGroupID(id),
+            let listing = try await services.userGroups.groups(UserGroupQuery(ids: [groupid], members: .init()), by: call).first
+        else { throw WebFailure.forbidden }
+        return try await render(viewer, call, Values(listing), id: id)
     }
 
     private func render(_ viewer: Viewer, _ call: CallContext, _ values: Values, id: String?, flash: Flash? = nil) async throws -> Response {
-        let users = try await services.users.records(UserFilter(), by: call)
+        let candidates = try await services.userGroups.memberCandidates(by: call)
         let data: [String: Any] = [
             "form": ["name": values.name, "enabled": values.enabled, "debug": values.debug],
-            "users": users.map { user -> [String: Any] in
-                ["id": user.id.description, "label": user.names.fullName, "checked": values.userids.contains(user.id.description)]
+            "users": candidates.map { user in
+                Candidate(id: user.id.description, label: user.names.fullName, checked: values.userids.contains(user.id.description))
             },
             "guiAccess": selectOptions((0...3).map { (String($0), viewer.t("gui_\($0)")) }, selected: values.guiAccess),
             "editing": id != nil, "id": id ?? "", "action": id.map { "\(base)/\($0)/update" } ?? "\(base)/create",
@@ -86,16 +102,28 @@ struct GroupPages: AdminPage {
 
     func save(_ viewer: Viewer, _ call: CallContext, _ form: FormData, id: String?, secure: Bool) async throws -> Response {
         let values = Values(form)
-        var fields: JSONObject = [
-            "name": .string(values.name), "gui_access": Self.number(values.guiAccess), "users_status": .int(values.enabled ? 0 : 1),
-            "debug_mode": .int(values.debug ? 1 : 0), "users": .array(values.userids.map { ["userid": .string($0)] }),
-        ]
-        if let id { fields["usrgrpid"] = .string(id) }
         do {
-            if id == nil {
-                _ = try await services.userGroups.create(call, .object(fields))
+            // The fields in the order the API checks them: the id, the name, the frontend access, the members.
+            let groupid: UserGroupID? = try id.map { text throws(APIError) in try Self.checkedID(text, path: "/1/usrgrpid") }
+            try UserGroupService.checkName(values.name, item: 1)
+            let guiAccess: GUIAccess = try Self.choice(values.guiAccess, UserGroupAPI.guiAccessRule, path: "/1/gui_access") ?? .systemDefault
+            var members: [UserID] = []
+            for (index, userid) in values.userids.enumerated() { members.append(try Self.checkedID(userid, path: "/1/users/\(index + 1)/userid")) }
+            let status: GroupStatus = values.enabled ? .enabled : .disabled
+            let debugMode: DebugMode = values.debug ? .enabled : .disabled
+            if let groupid {
+                let change = UserGroupChange(
+                    id: groupid,
+                    name: values.name,
+                    guiAccess: guiAccess,
+                    status: status,
+                    debugMode: debugMode,
+                    members: members
+                )
+                try await services.userGroups.update([change], by: call)
             } else {
-                _ = try await services.userGroups.update(call, .object(fields))
+                let draft = UserGroupDraft(name: values.name, guiAccess: guiAccess, status: status, debugMode: debugMode, members: members)
+                _ = try await services.userGroups.create([draft], by: call)
             }
             return done(id == nil ? "group_added" : "group_updated", secure: secure)
         } catch let error as APIError {
@@ -104,5 +132,7 @@ struct GroupPages: AdminPage {
         }
     }
 
-    func delete(_ call: CallContext, _ ids: JSON) async throws { _ = try await services.userGroups.delete(call, ids) }
+    func delete(_ call: CallContext, _ ids: JSON) async throws {
+        try await services.userGroups.delete(try ParamShape.idList(ids).compactMap { UserGroupID($0) }, by: call)
+    }
 }

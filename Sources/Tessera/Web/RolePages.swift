@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 
-/// Administration → User roles: list, create, edit and delete roles through `role.*`. The form covers
-/// the user type, API access (with its allow or deny list of methods) and the actions.
+/// Administration → User roles: list, create, edit and delete roles through `RoleService`, which holds
+/// every rule. The form covers the user type, API access (with its allow or deny list of methods) and
+/// the actions.
 struct RolePages: AdminPage {
     let web: WebSession
     let base = "/roles"
@@ -12,14 +13,25 @@ struct RolePages: AdminPage {
 
     func allowed(_ viewer: Viewer) -> Bool { viewer.permissions.mayAdministerRoles }
 
+    /// One row of the list.
+    struct Row {
+        let id: String
+        let name: String
+        let type: String
+        let users: String
+        let readonly: Bool
+    }
+
     func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response {
-        let roles = try await services.roles.get(call, ["output": "extend", "selectUsers": "count", "sortfield": "name"])
-        let rows: [[String: Any]] = (roles.arrayValue ?? []).map { role in
-            [
-                "id": role["roleid"]?.stringValue ?? "", "name": role["name"]?.stringValue ?? "",
-                "type": viewer.t("type_" + (role["type"]?.stringValue ?? "1")), "users": role["users"]?.stringValue ?? "0",
-                "readonly": role["readonly"]?.stringValue == "1",
-            ]
+        let roles = try await services.roles.roles(RoleQuery(users: .count, orderedByName: true), by: call)
+        let rows = roles.map { listing in
+            Row(
+                id: listing.role.id.description,
+                name: listing.role.name,
+                type: viewer.t("type_\(listing.role.type.rawValue)"),
+                users: String(listing.userCount ?? 0),
+                readonly: listing.role.readonly
+            )
         }
         return page("role_list", viewer, ["rows": rows, "zeroSelected": viewer.t("n_selected", "0")], flash: flash)
     }
@@ -41,18 +53,15 @@ struct RolePages: AdminPage {
 
         init() {}
 
-        init(_ role: JSON) {
-            let rules = role["rules"]
-            name = role["name"]?.stringValue ?? ""
-            type = role["type"]?.stringValue ?? "1"
-            readonly = role["readonly"]?.stringValue == "1"
-            apiAccess = rules?["api.access"]?.stringValue != "0"
-            apiMode = rules?["api.mode"]?.stringValue ?? "0"
-            methods = (rules?["api"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: "\n")
-            for action in rules?["actions"]?.arrayValue ?? [] {
-                if let name = action["name"]?.stringValue { actions[name] = action["status"]?.stringValue == "1" }
-            }
-            defaultAccess = rules?["actions.default_access"]?.stringValue != "0"
+        init(_ role: Role, _ rules: RuleSet) {
+            name = role.name
+            type = String(role.type.rawValue)
+            readonly = role.readonly
+            apiAccess = rules.apiAccess
+            apiMode = String(rules.apiMode.rawValue)
+            methods = rules.api.joined(separator: "\n")
+            for action in rules.actionStatuses(type: role.type) { actions[action.name] = action.allowed }
+            defaultAccess = rules.actionsDefault
         }
 
         init(_ form: FormData) {
@@ -70,27 +79,37 @@ struct RolePages: AdminPage {
         /// The actions the form offers for the chosen user type.
         var availableActions: [String] { RoleCatalog.actions(type: Int(type) ?? 1) }
 
-        /// The `rules` of role.create/update; actions the form did not show keep their stored or default status.
-        var rules: JSON {
-            let list: [JSON] = availableActions.compactMap { name in
-                actions[name].map { ["name": .string(name), "status": .int($0 ? 1 : 0)] }
-            }
+        /// The rules the form sets; actions the form did not show keep their stored or default status.
+        func rules(mode: APIMode) -> RoleRulesChange {
             let patterns = methods.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            return [
-                "api.access": .int(apiAccess ? 1 : 0), "api.mode": RolePages.number(apiMode), "api": .array(patterns.map { .string($0) }),
-                "actions": .array(list), "actions.default_access": .int(defaultAccess ? 1 : 0),
-            ]
+            return RoleRulesChange(
+                apiAccess: apiAccess,
+                apiMode: mode,
+                api: patterns,
+                actions: availableActions.compactMap { name in actions[name].map { RuleEntry(name, allowed: $0) } },
+                actionsDefaultAccess: defaultAccess
+            )
         }
+    }
+
+    /// One action of the form.
+    struct Action {
+        let name: String
+        let label: String
+        let checked: Bool
     }
 
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response {
         guard let id else { return render(viewer, Values(), id: nil) }
-        guard let role = try await role(call, id) else { throw WebFailure.forbidden }
-        return render(viewer, Values(role), id: id)
+        let listing = try await role(call, id)
+        return render(viewer, Values(listing.role, listing.rules ?? RuleSet()), id: id)
     }
 
-    private func role(_ call: CallContext, _ id: String) async throws -> JSON? {
-        try await services.roles.get(call, ["roleids": [.string(id)], "output": "extend", "selectRules": "extend"]).arrayValue?.first
+    /// The role of the page's `:id` with its rules; 403 for one that does not exist.
+    private func role(_ call: CallContext, _ id: String) async throws -> RoleListing {
+        guard let roleid = RoleID(id), let listing = try await services.roles.roles(RoleQuery(ids: [roleid], withRules: true), by: call).first
+        else { throw WebFailure.forbidden }
+        return listing
     }
 
     private func render(_ viewer: Viewer, _ values: Values, id: String?, flash: Flash? = nil) -> Response {
@@ -100,8 +119,8 @@ struct RolePages: AdminPage {
                 "methods": values.methods, "defaultAccess": values.defaultAccess,
             ],
             "types": selectOptions((1...3).map { (String($0), viewer.t("type_\($0)")) }, selected: values.type),
-            "actions": values.availableActions.map { name -> [String: Any] in
-                ["name": name, "label": viewer.t("action_" + name), "checked": values.actions[name] ?? values.defaultAccess]
+            "actions": values.availableActions.map { name in
+                Action(name: name, label: viewer.t("action_" + name), checked: values.actions[name] ?? values.defaultAccess)
             },
             "editing": id != nil, "id": id ?? "", "action": id.map { "\(base)/\($0)/update" } ?? "\(base)/create",
         ]
@@ -112,17 +131,22 @@ struct RolePages: AdminPage {
 
     func save(_ viewer: Viewer, _ call: CallContext, _ form: FormData, id: String?, secure: Bool) async throws -> Response {
         var values = Values(form)
+        var stored: Role?
         if let id {
-            guard let role = try await role(call, id) else { throw WebFailure.forbidden }
-            values.readonly = role["readonly"]?.stringValue == "1"
+            let role = try await role(call, id).role
+            stored = role
+            values.readonly = role.readonly
         }
-        var fields: JSONObject = ["name": .string(values.name), "type": Self.number(values.type), "rules": values.rules]
-        if let id { fields["roleid"] = .string(id) }
         do {
-            if id == nil {
-                _ = try await services.roles.create(call, .object(fields))
+            // The fields in the order the API checks them: the name, the type, then the rules.
+            try RoleService.checkName(values.name, item: 1)
+            let type: UserType = try Self.choice(values.type, RoleAPI.typeRule, path: "/1/type") ?? .user
+            let mode: APIMode = try Self.choice(values.apiMode, RoleAPI.statusRule, path: "/1/rules/api.mode") ?? .deny
+            let rules = values.rules(mode: mode)
+            if let stored {
+                try await services.roles.update([RoleChange(id: stored.id, name: values.name, type: type, rules: rules)], by: call)
             } else {
-                _ = try await services.roles.update(call, .object(fields))
+                _ = try await services.roles.create([RoleDraft(name: values.name, type: type, rules: rules)], by: call)
             }
             return done(id == nil ? "role_added" : "role_updated", secure: secure)
         } catch let error as APIError {
@@ -135,5 +159,7 @@ struct RolePages: AdminPage {
         }
     }
 
-    func delete(_ call: CallContext, _ ids: JSON) async throws { _ = try await services.roles.delete(call, ids) }
+    func delete(_ call: CallContext, _ ids: JSON) async throws {
+        try await services.roles.delete(try ParamShape.idList(ids).compactMap { RoleID($0) }, by: call)
+    }
 }

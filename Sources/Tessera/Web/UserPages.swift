@@ -16,7 +16,7 @@ struct UserPages: AdminPage {
             [
                 "id": user.id.description, "username": user.names.username, "name": user.names.name, "surname": user.names.surname,
                 "role": user.roleName ?? "", "groups": user.groups.map(\.name).joined(separator: ", "),
-                "frontend": viewer.t("gui_\(user.guiAccess)"), "enabled": !user.isDisabled,
+                "frontend": viewer.t("gui_\(user.guiAccess.rawValue)"), "enabled": !user.isDisabled,
             ]
         }
         return page("user_list", viewer, ["rows": rows, "zeroSelected": viewer.t("n_selected", "0")], flash: flash)
@@ -84,8 +84,8 @@ struct UserPages: AdminPage {
         guest: Bool,
         flash: Flash? = nil
     ) async throws -> Response {
-        let groups = try await services.userGroups.get(call, ["output": ["usrgrpid", "name"], "sortfield": "name"]).arrayValue ?? []
-        let roles = try await services.roles.get(call, ["output": ["roleid", "name"], "sortfield": "name"]).arrayValue ?? []
+        let groups = try await services.userGroups.groups(UserGroupQuery(orderedByName: true), by: call).map(\.group)
+        let roles = try await services.roles.roles(RoleQuery(orderedByName: true), by: call).map(\.role)
         let languages = ["default"] + UserService.supportedLocales.subtracting(["default"]).sorted()
         let zones = ["default"] + TimeZone.knownTimeZoneIdentifiers.sorted()
         func label(_ code: String) -> String { code == "default" ? viewer.t("system_default") : code }
@@ -95,10 +95,9 @@ struct UserPages: AdminPage {
                 "autologout": values.autologout,
             ],
             "groups": groups.map { group -> [String: Any] in
-                let groupid = group["usrgrpid"]?.stringValue ?? ""
-                return ["id": groupid, "name": group["name"]?.stringValue ?? "", "checked": values.usrgrpids.contains(groupid)]
+                ["id": group.id.description, "name": group.name, "checked": values.usrgrpids.contains(group.id.description)]
             },
-            "roles": selectOptions(roles.map { ($0["roleid"]?.stringValue ?? "", $0["name"]?.stringValue ?? "") }, selected: values.roleid),
+            "roles": selectOptions(roles.map { ($0.id.description, $0.name) }, selected: values.roleid),
             "languages": selectOptions(languages.map { ($0, label($0)) }, selected: values.lang),
             "timezones": selectOptions(zones.map { ($0, label($0)) }, selected: values.timezone),
             "guest": guest, "editing": id != nil, "id": id ?? "", "action": id.map { "\(base)/\($0)/update" } ?? "\(base)/create",
