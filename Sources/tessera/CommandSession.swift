@@ -40,13 +40,6 @@ enum CommandSession {
             return try result.get()
         }
     }
-
-    /// `run` for the commands that still go through the API's method table by name (`tessera user …`).
-    static func run<T>(_ options: OperatorOptions, _ body: (LocalCaller) async throws -> T) async throws -> T {
-        try await run(options) { services, _ in
-            try await body(try await LocalCaller(services: services, username: options.username, ip: auditIP))
-        }
-    }
 }
 
 extension Logger {

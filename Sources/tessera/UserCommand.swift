@@ -1,7 +1,8 @@
 import ArgumentParser
 import Tessera
 
-/// `tessera user`: users, through `user.*` of the API (same rules, messages and audit records).
+/// `tessera user`: users, through the user service that `user.*` of the API and the web UI use (same
+/// rules, messages and audit records).
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
@@ -10,7 +11,7 @@ struct UserCommand: AsyncParsableCommand {
     )
 }
 
-/// `tessera user create`: `user.create`.
+/// `tessera user create`.
 struct UserCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
@@ -40,21 +41,26 @@ struct UserCreate: AsyncParsableCommand {
 
     func run() async throws {
         let secret = try PasswordInput.read(given: password, fromStandardInput: passwordStdin)
-        try await CommandSession.run(options) { api in
-            var user: JSONObject = [
-                "username": .string(username), "passwd": .string(secret), "roleid": .string(try await api.roleID(role)),
-                "usrgrps": .array(try await api.groupIDs(groups).map { ["usrgrpid": .string($0)] }),
-            ]
-            if let name { user["name"] = .string(name) }
-            if let surname { user["surname"] = .string(surname) }
-            let created = try await api.call("user.create", .object(user))
-            let userid = created["userids"]?.arrayValue?.first?.stringValue ?? "?"
+        try await CommandSession.run(options) { services, caller in
+            let lookups = Lookups(services: services, caller: caller)
+            var user = UserFields(
+                username: username,
+                name: name,
+                surname: surname,
+                password: secret,
+                role: try await lookups.roleID(role),
+                groups: try await lookups.groupIDs(groups),
+                given: [.username, .passwd, .roleid, .usrgrps]
+            )
+            if name != nil { user.given.append(.name) }
+            if surname != nil { user.given.append(.surname) }
+            let userid = try await services.users.create([user], by: caller).first?.description ?? "?"
             print("Created user \"\(username)\" with userid \(userid).")
         }
     }
 }
 
-/// `tessera user list`: `user.get` with each user's role and status.
+/// `tessera user list`: the users with their role and status.
 struct UserList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
@@ -66,36 +72,29 @@ struct UserList: AsyncParsableCommand {
     @Flag(help: "Print JSON for scripts instead of a table.") var json = false
 
     func run() async throws {
-        let users = try await CommandSession.run(options) { api in
-            try await api.call(
-                "user.get",
-                [
-                    "output": ["userid", "username", "name", "surname", "roleid"], "selectRole": ["name"], "selectUsrgrps": ["usrgrpid", "name"],
-                    "getAccess": true, "sortfield": "userid",
-                ]
-            )
+        let users = try await CommandSession.run(options) { services, caller in
+            try await services.users.records(UserFilter(order: .userid), by: caller)
         }
         if json {
-            print(users.encoded())
+            print(JSON.array(users.map(\.apiObject)).encoded())
             return
         }
         var table = TextTable("USERID", "USERNAME", "NAME", "SURNAME", "ROLE", "STATUS")
-        for user in users.arrayValue ?? [] {
-            func field(_ key: String) -> String { user[key]?.stringValue ?? "" }
+        for user in users {
             table.add(
-                field("userid"),
-                field("username"),
-                field("name"),
-                field("surname"),
-                user["role"]?["name"]?.stringValue ?? "",
-                field("users_status") == "1" ? "disabled" : "enabled"
+                user.id.description,
+                user.names.username,
+                user.names.name,
+                user.names.surname,
+                user.roleName ?? "",
+                user.isDisabled ? "disabled" : "enabled"
             )
         }
         print(table.rendered())
     }
 }
 
-/// `tessera user passwd`: `user.update` with a new password.
+/// `tessera user passwd`: a new password (the password policy applies).
 struct UserPasswd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passwd",
@@ -113,9 +112,9 @@ struct UserPasswd: AsyncParsableCommand {
 
     func run() async throws {
         let secret = try PasswordInput.read(fromStandardInput: passwordStdin)
-        try await CommandSession.run(options) { api in
-            let userid = try await api.user(named: username)["userid"] ?? .null
-            _ = try await api.call("user.update", ["userid": userid, "passwd": .string(secret)])
+        try await CommandSession.run(options) { services, caller in
+            let id = try await services.users.userID(named: username, by: caller)
+            try await services.users.update([(id, UserFields(password: secret, given: [.passwd]))], by: caller)
         }
         print("Changed the password of \"\(username)\".")
     }
@@ -135,20 +134,16 @@ struct UserDisable: AsyncParsableCommand {
     @Argument(help: "The user's login name.") var username: String
 
     func run() async throws {
-        let message = try await CommandSession.run(options) { api in
-            let user = try await api.user(named: username, ["output": ["userid"], "selectUsrgrps": ["usrgrpid", "users_status"]])
-            let groups = user["usrgrps"]?.arrayValue ?? []
-            if groups.contains(where: { $0["users_status"] == "1" }) { return "User \"\(username)\" is already disabled." }
-            let disabled = try await api.call(
-                "usergroup.get",
-                ["output": ["usrgrpid", "name"], "status": 1, "sortfield": "usrgrpid", "limit": 1]
-            )
-            guard let group = disabled.arrayValue?.first else {
+        let message = try await CommandSession.run(options) { services, caller in
+            let user = try await Lookups(services: services, caller: caller).user(named: username)
+            if user.groups.contains(where: \.disablesMembers) { return "User \"\(username)\" is already disabled." }
+            let disabled = try await services.userGroups.groups(UserGroupQuery(status: .disabled), by: caller).first?.group
+            guard let group = disabled else {
                 throw CommandFailure("there is no disabled user group to put \"\(username)\" in: create one with users_status 1")
             }
-            let memberships: [JSON] = (groups + [group]).map { ["usrgrpid": $0["usrgrpid"] ?? .null] }
-            _ = try await api.call("user.update", ["userid": user["userid"] ?? .null, "usrgrps": .array(memberships)])
-            return "Disabled user \"\(username)\" (added to user group \"\(group["name"]?.stringValue ?? "")\")."
+            let groups = user.groups.map(\.id) + [group.id]
+            try await services.users.update([(user.id, UserFields(groups: groups, given: [.usrgrps]))], by: caller)
+            return "Disabled user \"\(username)\" (added to user group \"\(group.name)\")."
         }
         print(message)
     }
@@ -171,19 +166,16 @@ struct UserEnable: AsyncParsableCommand {
     var groups: [String] = []
 
     func run() async throws {
-        let message = try await CommandSession.run(options) { api in
-            let user = try await api.user(named: username, ["output": ["userid"], "selectUsrgrps": ["usrgrpid", "users_status"]])
-            let current = user["usrgrps"]?.arrayValue ?? []
-            let kept = current.filter { $0["users_status"] != "1" }.compactMap { $0["usrgrpid"]?.stringValue }
-            let added = try await api.groupIDs(groups).filter { !kept.contains($0) }
-            if kept.count == current.count { return "User \"\(username)\" is not disabled." }
+        let message = try await CommandSession.run(options) { services, caller in
+            let lookups = Lookups(services: services, caller: caller)
+            let user = try await lookups.user(named: username)
+            let kept = user.groups.filter { !$0.disablesMembers }.map(\.id)
+            let added = try await lookups.groupIDs(groups).filter { !kept.contains($0) }
+            if kept.count == user.groups.count { return "User \"\(username)\" is not disabled." }
             guard !(kept + added).isEmpty else {
                 throw CommandFailure("\"\(username)\" is only in disabled user groups: name a group to put it in with --group")
             }
-            _ = try await api.call(
-                "user.update",
-                ["userid": user["userid"] ?? .null, "usrgrps": .array((kept + added).map { ["usrgrpid": .string($0)] })]
-            )
+            try await services.users.update([(user.id, UserFields(groups: kept + added, given: [.usrgrps]))], by: caller)
             return "Enabled user \"\(username)\"."
         }
         print(message)

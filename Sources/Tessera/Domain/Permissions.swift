@@ -25,6 +25,12 @@ public struct Permissions: Sendable {
     /// Whether the caller may give a token to `owner` (someone else's: a Super admin only).
     public func mayCreateToken(for owner: UserID) -> Bool { owner == principal.id || principal.isSuperAdmin }
 
+    /// Users, user groups and roles are created, deleted and (groups and roles) changed by Super admins
+    /// only; anyone else is refused as the API's role gate refuses them, naming the method.
+    public func requireSuperAdmin(for method: String) throws(APIError) {
+        guard principal.isSuperAdmin else { throw APIError.params("No permissions to call \"\(method)\".") }
+    }
+
     // MARK: - Web UI
 
     /// User settings → API tokens.

@@ -134,3 +134,18 @@ struct UserAPI: Sendable {
 
     private static func ids(_ ids: [UserID]) -> JSON { ["userids": .array(ids.map { .string($0.description) })] }
 }
+
+extension UserRecord {
+    /// The user as `user.get` prints it with `output` userid, username, name, surname and roleid,
+    /// `getAccess`, `selectUsrgrps` usrgrpid and name, and `selectRole` name (`tessera user list --json`).
+    public var apiObject: JSON {
+        [
+            "userid": .string(id.description), "username": .string(names.username), "name": .string(names.name),
+            "surname": .string(names.surname), "roleid": .string(role?.description ?? "0"),
+            "gui_access": .string(String(guiAccess.rawValue)), "debug_mode": .string(String(debugMode.rawValue)),
+            "users_status": .string(isDisabled ? "1" : "0"),
+            "usrgrps": .array(groups.map { ["usrgrpid": .string($0.id.description), "name": .string($0.name)] }),
+            "role": roleName.map { ["name": .string($0)] } ?? [],
+        ]
+    }
+}

@@ -47,6 +47,7 @@ public struct RoleService: Sendable {
 
     /// Creates roles; returns their ids in order.
     public func create(_ drafts: [RoleDraft], by caller: CallContext) async throws -> [RoleID] {
+        try caller.principal.permissions.requireSuperAdmin(for: "role.create")
         if drafts.isEmpty { throw APIError.invalid("/", "cannot be empty") }
         for (index, draft) in drafts.enumerated() { try Self.check(draft.name, draft.rules, item: index + 1) }
         try Self.checkUnique(drafts.map(\.name), field: "name")
@@ -85,6 +86,7 @@ public struct RoleService: Sendable {
     /// Changes roles; returns their ids. Changed rules apply to every user of the role at once.
     @discardableResult
     public func update(_ edits: [RoleChange], by caller: CallContext) async throws -> [RoleID] {
+        try caller.principal.permissions.requireSuperAdmin(for: "role.update")
         if edits.isEmpty { throw APIError.invalid("/", "cannot be empty") }
         for (index, edit) in edits.enumerated() { try Self.check(edit.name, edit.rules, item: index + 1) }
         let ids = edits.map(\.id)
@@ -121,6 +123,7 @@ public struct RoleService: Sendable {
 
     /// Deletes roles that no user has; every instance forgets their rules.
     public func delete(_ ids: [RoleID], by caller: CallContext) async throws {
+        try caller.principal.permissions.requireSuperAdmin(for: "role.delete")
         try RoleID.checkList(ids)
         try await database.transaction { db in
             try await changes.announce(.everything, in: db)

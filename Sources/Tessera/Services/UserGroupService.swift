@@ -58,6 +58,7 @@ public struct UserGroupService: Sendable {
 
     /// Creates groups with their members; returns their ids in order.
     public func create(_ drafts: [UserGroupDraft], by caller: CallContext) async throws -> [UserGroupID] {
+        try caller.principal.permissions.requireSuperAdmin(for: "usergroup.create")
         if drafts.isEmpty { throw APIError.invalid("/", "cannot be empty") }
         for (index, draft) in drafts.enumerated() { try Self.check(draft.name, draft.members, item: index + 1) }
         try Self.checkUnique(drafts.map(\.name), field: "name")
@@ -137,6 +138,7 @@ public struct UserGroupService: Sendable {
     /// Changes groups; returns their ids. Unchanged fields are not written and not audited.
     @discardableResult
     public func update(_ edits: [UserGroupChange], by caller: CallContext) async throws -> [UserGroupID] {
+        try caller.principal.permissions.requireSuperAdmin(for: "usergroup.update")
         if edits.isEmpty { throw APIError.invalid("/", "cannot be empty") }
         for (index, edit) in edits.enumerated() { try Self.check(edit.name, edit.members, item: index + 1) }
         let ids = edits.map(\.id)
@@ -187,6 +189,7 @@ public struct UserGroupService: Sendable {
 
     /// Deletes groups; their members who are left in no group keep the whole call from happening.
     public func delete(_ ids: [UserGroupID], by caller: CallContext) async throws {
+        try caller.principal.permissions.requireSuperAdmin(for: "usergroup.delete")
         try UserGroupID.checkList(ids)
         try await database.transaction { db in
             try await changes.announce(.everything, in: db)

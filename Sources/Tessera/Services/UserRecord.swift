@@ -20,6 +20,8 @@ public struct UserRecord: Sendable, Equatable {
     public let groups: [Group]
     /// The highest frontend access of the user's groups.
     public let guiAccess: GUIAccess
+    /// The highest debug mode of the user's groups.
+    public let debugMode: DebugMode
     /// Disabled by one of its groups.
     public let isDisabled: Bool
 }
@@ -78,6 +80,7 @@ extension UserService {
                     }
                 },
                 guiAccess: flags.guiAccess,
+                debugMode: flags.debugMode,
                 isDisabled: flags.status == .disabled
             )
         }

@@ -14,6 +14,7 @@ public struct UserService: Sendable {
 
     /// Creates users; returns their ids in order. `fields` must name a username, a role and groups.
     public func create(_ users: [UserFields], by caller: CallContext) async throws -> [UserID] {
+        try caller.principal.permissions.requireSuperAdmin(for: "user.create")
         var users = users
         for (index, user) in users.enumerated() { try Self.check(user, Self.createRule, item: index + 1) }
         try Self.checkUnique(users.map { $0.username ?? "" }, field: "username")
@@ -171,8 +172,9 @@ public struct UserService: Sendable {
 
     // MARK: - Delete, unblock
 
-    /// Deletes users with their API tokens (Super admins only, as the API's role gate says).
+    /// Deletes users with their API tokens.
     public func delete(_ ids: [UserID], by caller: CallContext) async throws {
+        try caller.principal.permissions.requireSuperAdmin(for: "user.delete")
         try UserID.checkList(ids)
         try await database.transaction { db in
             try await changes.announce(.everything, in: db)
@@ -204,6 +206,7 @@ public struct UserService: Sendable {
 
     /// Forgets users' failed login attempts, so that a blocked user may sign in again at once.
     public func unblock(_ ids: [UserID], by caller: CallContext) async throws {
+        try caller.principal.permissions.requireSuperAdmin(for: "user.unblock")
         try UserID.checkList(ids)
         try await database.transaction { db in
             guard try await UserRepository.count(db, ids: ids) == ids.count else { throw APIError.noPermissions }
