@@ -5,7 +5,7 @@
 #   bench/run.sh                 N = 1,000 and 1,000,000 tokens
 #   bench/run.sh 1000            one size only
 #
-# Environment: DURATION (default 10s), WARMUP (default 3s), ROUNDS (2: turns of /healthz and the row
+# Environment: TESSERA_BIN (a release binary to measure instead of building one), DURATION (default 10s), WARMUP (default 3s), ROUNDS (2: turns of /healthz and the row
 # within DURATION), BESIDE_ROUNDS (12 turns of 2 s for the failing calls beside), THREADS (2),
 # CONNECTIONS (16).
 set -euo pipefail
@@ -27,9 +27,13 @@ if ! command -v wrk >/dev/null; then
     echo "installing wrk" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
-echo "building (release)…" >&2
-swift build -c release --product tessera --scratch-path .build-release >/dev/null
-BIN=$(swift build -c release --scratch-path .build-release --show-bin-path)/tessera
+if [ -n "${TESSERA_BIN:-}" ]; then
+    BIN=$TESSERA_BIN # a given build, e.g. to measure two commits one after the other
+else
+    echo "building (release)…" >&2
+    swift build -c release --product tessera --scratch-path .build-release >/dev/null
+    BIN=$(swift build -c release --scratch-path .build-release --show-bin-path)/tessera
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 

@@ -79,11 +79,9 @@ struct TokenAPI: Sendable {
             expiredAt: object["expired_at"]?.integer
         )
         query.options = GetOptions(object)
-        switch try await tokens.find(query, by: caller) {
+        switch try await tokens.rows(query, by: caller) {
         case .count(let count): return .string(String(count))
-        case .rows(let found):
-            let columns = query.options.outputColumns(TokenRepository.table)
-            return GetQuery.shape(found.map { ($0.id.description, Self.output($0, columns)) }, query.options)
+        case .rows(let rows): return GetQuery.shape(rows, query.options)
         }
     }
 

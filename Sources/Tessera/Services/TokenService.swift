@@ -237,13 +237,33 @@ public struct TokenService: Sendable {
         switch try await database.read({ db in try await TokenRepository.find(db, options, conditions) }) {
         case .count(let count): return .count(count)
         case .rows(var tokens):
-            for index in tokens.indices {
-                if let pending = lastAccess.pendingValue(tokenid: tokens[index].id.value), pending > tokens[index].lastAccess {
-                    tokens[index].lastAccess = pending
-                }
-            }
+            for index in tokens.indices { tokens[index].lastAccess = latestUse(tokens[index].id.value, stored: tokens[index].lastAccess) }
             return .rows(tokens)
         }
+    }
+
+    /// What `find` finds, as `token.get` prints it: only the columns its `output` names are read. This
+    /// is `token.get`'s own path because it is on every API client's hot path, and decoding whole tokens
+    /// for a call that asks for `tokenid` alone cost a fifth of its throughput at 100,000 tokens.
+    func rows(_ query: TokenQuery, by caller: CallContext) async throws -> GetQuery.Found {
+        let conditions = query.conditions(limitedTo: caller.principal.permissions.tokenOwnerLimit())
+        let options = query.listOptions
+        switch try await database.read({ db in try await GetQuery.rows(db, TokenRepository.table, options, conditions) }) {
+        case .count(let count): return .count(count)
+        case .rows(var rows):
+            for index in rows.indices where rows[index].object.has("lastaccess") {
+                guard let id = Int64(rows[index].key) else { continue }
+                let stored = rows[index].object["lastaccess"]?.stringValue.flatMap { Int64($0) } ?? 0
+                rows[index].object["lastaccess"] = .string(String(latestUse(id, stored: stored)))
+            }
+            return .rows(rows)
+        }
+    }
+
+    /// A token's last use: the stored one, or a later one the recorder has not written yet.
+    private func latestUse(_ tokenid: Int64, stored: Int64) -> Int64 {
+        guard let pending = lastAccess.pendingValue(tokenid: tokenid), pending > stored else { return stored }
+        return pending
     }
 }
 

@@ -1,8 +1,8 @@
 import SQLKit
 
 /// The rules of user groups (users spec §4), for the API and the web UI alike: unique names, members
-/// that exist, no caller locking themself out, nobody left without a group, the group of the database
-/// down messages kept, audit records, and telling every instance about each change.
+/// that exist, no caller locking themself out, nobody left without a group, the group that receives
+/// the "database down" messages never deleted, audit records, and telling every instance about each change.
 public struct UserGroupService: Sendable {
     let database: any Database
     /// Told about every change that can alter whether a token authenticates.

@@ -15,7 +15,8 @@ protocol AdminPage: Sendable {
     var nouns: (one: String, many: String) { get }
 
     func allowed(_ viewer: Viewer) -> Bool
-    func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response
+    /// The list, sorted and paged as the viewer's `query` and profile say.
+    func list(_ viewer: Viewer, _ call: CallContext, query: FormData, flash: Flash?) async throws -> Response
     /// The form for a new object (`id` nil) or a stored one; throws `WebFailure.forbidden` for an unknown id.
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response
     /// Creates (`id` nil) or updates from a posted form: a redirect to the list, or the form again with
@@ -31,7 +32,7 @@ extension AdminPage {
         func path(_ suffix: String) -> RouterPath { RouterPath(stringLiteral: base + suffix) }
         router.get(path("")) { request, context in
             let viewer = try await self.viewer(request)
-            return try await self.list(viewer, self.call(viewer, context), flash: WebSession.flash(request))
+            return try await self.list(viewer, self.call(viewer, context), query: request.query, flash: WebSession.flash(request))
         }
         router.get(path("/new")) { request, context in
             let viewer = try await self.viewer(request)
@@ -55,6 +56,36 @@ extension AdminPage {
     /// A full page of this section.
     func page(_ template: String, _ viewer: Viewer, _ data: [String: Any], flash: Flash? = nil) -> Response {
         web.renderer.page(template, title: viewer.t(title), viewer: viewer, strings: viewer.strings, data: data, flash: flash, active: menu)
+    }
+
+    /// One page of the list's rows with its headers, page links and summary, sorted and paged as the
+    /// query says or the profile remembers.
+    func table<Row>(
+        _ rows: [Row],
+        _ layout: ListTable<Row>.Layout,
+        _ viewer: Viewer,
+        _ call: CallContext,
+        query: FormData
+    ) async throws
+        -> ListTable<Row>
+    {
+        try await services.profiles.store(layout.profileChanges(query), by: call)
+        let stored = try await services.profiles.values(prefix: layout.profilePrefix, by: call)
+        return ListTable(
+            rows,
+            layout,
+            stored: stored,
+            limit: max(1, viewer.settings.int("search_limit")),
+            perPage: viewer.rowsPerPage,
+            viewer: viewer
+        )
+    }
+
+    /// The list page with its table.
+    func listPage<Row>(_ template: String, _ viewer: Viewer, _ table: ListTable<Row>, flash: Flash?) -> Response {
+        var data: [String: Any] = ["rows": table.shown, "zeroSelected": viewer.t("n_selected", "0")]
+        data.merge(table.data) { $1 }
+        return page(template, viewer, data, flash: flash)
     }
 
     /// Back to the list with a success message.

@@ -24,8 +24,8 @@ struct GroupPages: AdminPage {
         let debug: Bool
     }
 
-    func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response {
-        let groups = try await services.userGroups.groups(UserGroupQuery(members: .init(), orderedByName: true), by: call)
+    func list(_ viewer: Viewer, _ call: CallContext, query: FormData, flash: Flash?) async throws -> Response {
+        let groups = try await services.userGroups.groups(UserGroupQuery(members: .init()), by: call)
         let members = groups.flatMap { $0.members ?? [] }.map(\.id)
         let names = try await services.users.displayNames(of: Array(Set(members)), by: call)
         let rows = groups.map { listing in
@@ -38,8 +38,15 @@ struct GroupPages: AdminPage {
                 debug: listing.group.debugMode == .enabled
             )
         }
-        return page("group_list", viewer, ["rows": rows, "zeroSelected": viewer.t("n_selected", "0")], flash: flash)
+        return listPage("group_list", viewer, try await table(rows, Self.layout, viewer, call, query: query), flash: flash)
     }
+
+    static let layout = ListTable<Row>.Layout(
+        base: "/usergroups",
+        profilePrefix: "web.usergroups.",
+        columns: [.sorted("name", by: "name"), .plain("members"), .plain("frontend_access"), .plain("status"), .plain("debug_mode")],
+        defaultSort: "name"
+    ) { _, a, b in ListTable<Row>.naturally(a.name, b.name) }
 
     // MARK: - Form
 

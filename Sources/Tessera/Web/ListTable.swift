@@ -6,7 +6,7 @@ import Foundation
 /// and `?page=` (a filter form sets `page` back to 1 itself).
 struct ListTable<Row> {
     /// A column: its catalog label, and the sort key when the list sorts by it.
-    struct Column {
+    struct Column: Sendable {
         let label: String
         let sortKey: String?
 
@@ -15,13 +15,13 @@ struct ListTable<Row> {
     }
 
     /// How one list is shown: where it lives, its columns and how rows compare for each sort key.
-    struct Layout {
+    struct Layout: Sendable {
         let base: String
         let profilePrefix: String
         let columns: [Column]
         let defaultSort: String
         /// Whether `a` comes before `b` in ascending order of `key`.
-        let precedes: (_ key: String, _ a: Row, _ b: Row) -> Bool
+        let precedes: @Sendable (_ key: String, _ a: Row, _ b: Row) -> Bool
 
         var sortKeys: [String] { columns.compactMap(\.sortKey) }
 

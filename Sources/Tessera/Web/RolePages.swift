@@ -22,8 +22,8 @@ struct RolePages: AdminPage {
         let readonly: Bool
     }
 
-    func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response {
-        let roles = try await services.roles.roles(RoleQuery(users: .count, orderedByName: true), by: call)
+    func list(_ viewer: Viewer, _ call: CallContext, query: FormData, flash: Flash?) async throws -> Response {
+        let roles = try await services.roles.roles(RoleQuery(users: .count), by: call)
         let rows = roles.map { listing in
             Row(
                 id: listing.role.id.description,
@@ -33,7 +33,16 @@ struct RolePages: AdminPage {
                 readonly: listing.role.readonly
             )
         }
-        return page("role_list", viewer, ["rows": rows, "zeroSelected": viewer.t("n_selected", "0")], flash: flash)
+        return listPage("role_list", viewer, try await table(rows, Self.layout, viewer, call, query: query), flash: flash)
+    }
+
+    static let layout = ListTable<Row>.Layout(
+        base: "/roles",
+        profilePrefix: "web.roles.",
+        columns: [.sorted("name", by: "name"), .sorted("user_type", by: "type"), .plain("users")],
+        defaultSort: "name"
+    ) { key, a, b in
+        key == "type" ? ListTable<Row>.naturally(a.type, b.type) : ListTable<Row>.naturally(a.name, b.name)
     }
 
     // MARK: - Form

@@ -11,15 +11,49 @@ struct UserPages: AdminPage {
 
     func allowed(_ viewer: Viewer) -> Bool { viewer.permissions.mayAdministerUsers }
 
-    func list(_ viewer: Viewer, _ call: CallContext, flash: Flash?) async throws -> Response {
-        let rows = try await services.users.records(UserFilter(order: .username), by: call).map { user -> [String: Any] in
-            [
-                "id": user.id.description, "username": user.names.username, "name": user.names.name, "surname": user.names.surname,
-                "role": user.roleName ?? "", "groups": user.groups.map(\.name).joined(separator: ", "),
-                "frontend": viewer.t("gui_\(user.guiAccess.rawValue)"), "enabled": !user.isDisabled,
-            ]
+    /// One row of the list.
+    struct Row {
+        let id: String
+        let username: String
+        let name: String
+        let surname: String
+        let role: String
+        let groups: String
+        let frontend: String
+        let enabled: Bool
+    }
+
+    func list(_ viewer: Viewer, _ call: CallContext, query: FormData, flash: Flash?) async throws -> Response {
+        let rows = try await services.users.records(UserFilter(), by: call).map { user in
+            Row(
+                id: user.id.description,
+                username: user.names.username,
+                name: user.names.name,
+                surname: user.names.surname,
+                role: user.roleName ?? "",
+                groups: user.groups.map(\.name).joined(separator: ", "),
+                frontend: viewer.t("gui_\(user.guiAccess.rawValue)"),
+                enabled: !user.isDisabled
+            )
         }
-        return page("user_list", viewer, ["rows": rows, "zeroSelected": viewer.t("n_selected", "0")], flash: flash)
+        return listPage("user_list", viewer, try await table(rows, Self.layout, viewer, call, query: query), flash: flash)
+    }
+
+    static let layout = ListTable<Row>.Layout(
+        base: "/users",
+        profilePrefix: "web.users.",
+        columns: [
+            .sorted("username", by: "username"), .sorted("name", by: "name"), .sorted("surname", by: "surname"),
+            .sorted("user_role", by: "role"), .plain("groups"), .plain("frontend_access"), .plain("status"),
+        ],
+        defaultSort: "username"
+    ) { key, a, b in
+        switch key {
+        case "name": return ListTable<Row>.naturally(a.name, b.name)
+        case "surname": return ListTable<Row>.naturally(a.surname, b.surname)
+        case "role": return ListTable<Row>.naturally(a.role, b.role)
+        default: return ListTable<Row>.naturally(a.username, b.username)
+        }
     }
 
     // MARK: - Form
