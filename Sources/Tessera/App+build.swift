@@ -89,7 +89,7 @@ public func openDatabase(
 }
 
 /// The router of the whole server.
-public func buildRouter(_ services: Services, web: WebUI, config: ServerConfig, logger: Logger) -> Router<AppRequestContext> {
+func buildRouter(_ services: Services, web: WebUI, config: ServerConfig, logger: Logger) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: TunnelRefusal())

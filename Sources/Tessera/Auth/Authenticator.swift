@@ -1,6 +1,6 @@
 /// Turns the `auth` value of a call into a `Principal` (token spec §3.3): 64 bytes means an API token,
 /// anything else a session id.
-public struct Authenticator: Sendable {
+struct Authenticator: Sendable {
     let database: any Database
     let clock: UnixTime
     let cache: TokenCache
@@ -11,7 +11,7 @@ public struct Authenticator: Sendable {
     static let failureDelay: Duration = .milliseconds(10)
 
     /// The caller, with the rules of its role.
-    public func authenticate(_ auth: String) async throws -> Principal {
+    func authenticate(_ auth: String) async throws -> Principal {
         if auth.utf8.count == 64 {
             let entry = try await tokenEntry(auth)
             return entry.account.principal(.token(tokenid: entry.tokenid.description), rules: entry.rules)
@@ -23,7 +23,7 @@ public struct Authenticator: Sendable {
 
     /// Steps 2a–2e: the token must exist and be enabled, not be expired, and its owner must not be
     /// disabled; then its use is recorded (`lastaccess`, written by the recorder).
-    public func tokenAccount(_ token: String) async throws -> (tokenid: TokenID, account: UserAccount) {
+    func tokenAccount(_ token: String) async throws -> (tokenid: TokenID, account: UserAccount) {
         let entry = try await tokenEntry(token)
         return (entry.tokenid, entry.account)
     }
@@ -91,7 +91,7 @@ public struct Authenticator: Sendable {
 
     /// Session checks (users spec §2.2): active, not idle past the user's autologout, owner not disabled.
     /// `extend` bumps `lastaccess`.
-    public func authenticateSession(_ sessionid: String, extend: Bool) async throws -> UserAccount {
+    func authenticateSession(_ sessionid: String, extend: Bool) async throws -> UserAccount {
         let now = clock.now
         let found = try await database.read { db in try await SessionRepository.find(db, sessionid: sessionid) }
         guard let found, found.active else { throw refusedSession() }

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 /// Collision-resistant ids as Zabbix writes them for audit records: `c`, a base-36 millisecond
 /// timestamp (8), a counter (4), a process fingerprint (4) and random characters (8) — 25 in all.
 /// Every API call gets one (its audit records share it), so it is built without intermediate strings.
-public enum CUID {
+enum CUID {
     /// The counter and the random state, advanced together under one lock.
     private struct State {
         var counter = 0
@@ -30,7 +30,7 @@ public enum CUID {
     }()
     private static let digits = Array("0123456789abcdefghijklmnopqrstuvwxyz".utf8)
 
-    public static func make(milliseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> String {
+    static func make(milliseconds: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) -> String {
         let (count, random) = state.withLockedValue { state -> (Int, UInt64) in
             state.counter = (state.counter + 1) % block
             return (state.counter, state.nextRandom())

@@ -27,11 +27,11 @@ public struct Principal: Sendable {
     public let debugMode: Int
     public let guiAccess: Int
     /// The rules of the user's role.
-    public let rules: RoleRules
+    let rules: RoleRules
 
     /// The user id as the API prints it.
     public var userid: String { id.description }
-    public var permissions: Permissions { Permissions(self) }
+    var permissions: Permissions { Permissions(self) }
     public var isSuperAdmin: Bool { type == .superAdmin }
     public var isGuest: Bool { username == "guest" }
 }

@@ -20,9 +20,9 @@ public struct RoleDraft: Sendable {
     public var name: String
     public var type: UserType
     /// The rules given; nil: every rule at its default.
-    public var rules: RoleRulesChange?
+    var rules: RoleRulesChange?
 
-    public init(name: String, type: UserType, rules: RoleRulesChange? = nil) {
+    init(name: String, type: UserType, rules: RoleRulesChange? = nil) {
         self.name = name
         self.type = type
         self.rules = rules
@@ -34,9 +34,9 @@ public struct RoleChange: Sendable {
     public let id: RoleID
     public var name: String?
     public var type: UserType?
-    public var rules: RoleRulesChange?
+    var rules: RoleRulesChange?
 
-    public init(id: RoleID, name: String? = nil, type: UserType? = nil, rules: RoleRulesChange? = nil) {
+    init(id: RoleID, name: String? = nil, type: UserType? = nil, rules: RoleRulesChange? = nil) {
         self.id = id
         self.name = name
         self.type = type

@@ -1,5 +1,5 @@
 /// The names role rules may use, per role type (users spec §5.1).
-public enum RoleCatalog {
+enum RoleCatalog {
     static let uiUser = [
         "inventory.hosts", "inventory.overview", "monitoring.dashboard", "monitoring.hosts", "monitoring.latest_data", "monitoring.maps",
         "monitoring.problems", "reports.availability_report", "reports.top_triggers", "services.services", "services.sla_report",
@@ -20,12 +20,12 @@ public enum RoleCatalog {
     static let actionsAdmin = ["edit_maintenance", "manage_scheduled_reports", "manage_sla"]
 
     /// UI elements of a role type, in canonical order.
-    public static func uiElements(type: Int) -> [String] {
+    static func uiElements(type: Int) -> [String] {
         uiUser + (type >= 2 ? uiAdmin : []) + (type >= 3 ? uiSuperAdmin : [])
     }
 
     /// Actions of a role type, in canonical order.
-    public static func actions(type: Int) -> [String] {
+    static func actions(type: Int) -> [String] {
         actionsUser + (type >= 2 ? actionsAdmin : [])
     }
 

@@ -1,34 +1,34 @@
 /// A named rule and whether it allows what it names: a UI element or an action of a role.
-public struct RuleEntry: Sendable, Equatable {
-    public var name: String
-    public var allowed: Bool
+struct RuleEntry: Sendable, Equatable {
+    var name: String
+    var allowed: Bool
 
-    public init(_ name: String, allowed: Bool = true) {
+    init(_ name: String, allowed: Bool = true) {
         self.name = name
         self.allowed = allowed
     }
 }
 
 /// A frontend module's rule. Tessera has no modules: the id is kept as given (digits) and shown again.
-public struct ModuleRule: Sendable, Equatable {
-    public var moduleid: String
-    public var allowed: Bool
+struct ModuleRule: Sendable, Equatable {
+    var moduleid: String
+    var allowed: Bool
 
-    public init(moduleid: String, allowed: Bool = true) {
+    init(moduleid: String, allowed: Bool = true) {
         self.moduleid = moduleid
         self.allowed = allowed
     }
 }
 
 /// Whether a role's API method list names the methods its users may call or those they may not (`api.mode`).
-public enum APIMode: Int, Sendable {
+enum APIMode: Int, Sendable {
     case deny = 0
     case allow = 1
 }
 
 /// The rules of a role as the API shows them (`rules` of role.get/create/update), compiled to and from
 /// `role_rule` rows (users spec §5.2): only statuses that differ from their default access are stored.
-public struct RuleSet: Sendable, Equatable {
+struct RuleSet: Sendable, Equatable {
     /// A stored `role_rule` row.
     struct Row: Sendable, Equatable {
         var name: String
@@ -37,25 +37,25 @@ public struct RuleSet: Sendable, Equatable {
         var str: String
     }
 
-    public var uiDefault = true
+    var uiDefault = true
     /// Explicit UI statuses, in stored order.
-    public var ui: [RuleEntry] = []
+    var ui: [RuleEntry] = []
     /// `services.read.mode`: read access to every service, or only to those listed.
-    public var servicesReadAll = true
+    var servicesReadAll = true
     /// `services.write.mode`: write access to every service, or only to those listed.
-    public var servicesWriteAll = false
-    public var modulesDefault = true
-    public var modules: [ModuleRule] = []
-    public var apiAccess = true
-    public var apiMode = APIMode.deny
+    var servicesWriteAll = false
+    var modulesDefault = true
+    var modules: [ModuleRule] = []
+    var apiAccess = true
+    var apiMode = APIMode.deny
     /// API method patterns (`user.get`, `token.*`, `*.get`), in stored order.
-    public var api: [String] = []
-    public var actionsDefault = true
+    var api: [String] = []
+    var actionsDefault = true
     /// Explicit action statuses, in stored order.
-    public var actions: [RuleEntry] = []
+    var actions: [RuleEntry] = []
 
     /// Every rule at its default.
-    public init() {}
+    init() {}
 
     init(rows: [Row]) {
         var methods: [(Int, String)] = []
@@ -140,12 +140,12 @@ public struct RuleSet: Sendable, Equatable {
     }
 
     /// Effective UI statuses for a role type: stored entries first, then the rest at the default.
-    public func uiStatuses(type: UserType) -> [RuleEntry] {
+    func uiStatuses(type: UserType) -> [RuleEntry] {
         Self.effective(ui, all: RoleCatalog.uiElements(type: type.rawValue), default: uiDefault)
     }
 
     /// Effective action statuses for a role type: stored entries first, then the rest at the default.
-    public func actionStatuses(type: UserType) -> [RuleEntry] {
+    func actionStatuses(type: UserType) -> [RuleEntry] {
         Self.effective(actions, all: RoleCatalog.actions(type: type.rawValue), default: actionsDefault)
     }
 
@@ -157,21 +157,21 @@ public struct RuleSet: Sendable, Equatable {
 
 /// Changes to a role's rules (`rules` of role.create/update, the role form): nil leaves a rule as it
 /// is; the UI elements, modules and actions named are set, the others keep their status.
-public struct RoleRulesChange: Sendable {
-    public var ui: [RuleEntry]?
-    public var uiDefaultAccess: Bool?
-    public var servicesReadAll: Bool?
-    public var servicesWriteAll: Bool?
-    public var modules: [ModuleRule]?
-    public var modulesDefaultAccess: Bool?
-    public var apiAccess: Bool?
-    public var apiMode: APIMode?
+struct RoleRulesChange: Sendable {
+    var ui: [RuleEntry]?
+    var uiDefaultAccess: Bool?
+    var servicesReadAll: Bool?
+    var servicesWriteAll: Bool?
+    var modules: [ModuleRule]?
+    var modulesDefaultAccess: Bool?
+    var apiAccess: Bool?
+    var apiMode: APIMode?
     /// The whole method list, replacing the stored one.
-    public var api: [String]?
-    public var actions: [RuleEntry]?
-    public var actionsDefaultAccess: Bool?
+    var api: [String]?
+    var actions: [RuleEntry]?
+    var actionsDefaultAccess: Bool?
 
-    public init(
+    init(
         ui: [RuleEntry]? = nil,
         uiDefaultAccess: Bool? = nil,
         servicesReadAll: Bool? = nil,

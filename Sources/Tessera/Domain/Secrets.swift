@@ -1,20 +1,20 @@
 import Crypto
 
 /// Random secrets and their stored form.
-public enum Secrets {
+enum Secrets {
     /// A new API token: 32 bytes from the system CSPRNG as 64 lowercase hex characters.
-    public static func newToken() -> String { randomHex(bytes: 32) }
+    static func newToken() -> String { randomHex(bytes: 32) }
 
     /// A new session id: 16 random bytes as 32 lowercase hex characters.
-    public static func newSessionID() -> String { randomHex(bytes: 16) }
+    static func newSessionID() -> String { randomHex(bytes: 16) }
 
     /// What the database keeps of a token: the lowercase hex SHA-512 of the string as presented.
-    public static func tokenHash(_ token: String) -> String { TokenDigest(token).hex }
+    static func tokenHash(_ token: String) -> String { TokenDigest(token).hex }
 
     /// What the database keeps of a session id: the first 128 bits of its SHA-256, as 32 hex
     /// characters. The id is looked up by this key, so the lookup's timing says nothing about ids
     /// near a guess, and a copy of the database holds no usable session.
-    public static func sessionKey(_ sessionid: String) -> String {
+    static func sessionKey(_ sessionid: String) -> String {
         hex(SHA256.hash(data: Array(sessionid.utf8)).prefix(16))
     }
 

@@ -1,24 +1,24 @@
 /// A user row with what authentication derives from it: the role's type and the flags of its groups.
-public struct UserAccount: Sendable {
+struct UserAccount: Sendable {
     /// Every column of `users` except `passwd`, as the API prints them, in `output: "extend"` order.
-    public var fields: JSONObject
-    public var passwordHash: String
-    public var roleType: Int
+    var fields: JSONObject
+    var passwordHash: String
+    var roleType: Int
     /// Over all the user's groups: disabled if any is disabled, highest frontend access, debug if any has it.
-    public var usersStatus: Int
-    public var guiAccess: Int
-    public var debugMode: Int
+    var usersStatus: Int
+    var guiAccess: Int
+    var debugMode: Int
 
-    public var userid: String { fields["userid"]?.stringValue ?? "0" }
-    public var username: String { fields["username"]?.stringValue ?? "" }
-    public var roleid: String { fields["roleid"]?.stringValue ?? "0" }
-    public var isDisabled: Bool { usersStatus == 1 }
+    var userid: String { fields["userid"]?.stringValue ?? "0" }
+    var username: String { fields["username"]?.stringValue ?? "" }
+    var roleid: String { fields["roleid"]?.stringValue ?? "0" }
+    var isDisabled: Bool { usersStatus == 1 }
 
-    public func string(_ column: String) -> String { fields[column]?.stringValue ?? "" }
-    public func int(_ column: String) -> Int { Int(string(column)) ?? 0 }
+    func string(_ column: String) -> String { fields[column]?.stringValue ?? "" }
+    func int(_ column: String) -> Int { Int(string(column)) ?? 0 }
 
     /// The principal this account acts as, once authenticated with `credential`.
-    public func principal(_ credential: Credential, rules: RoleRules) -> Principal {
+    func principal(_ credential: Credential, rules: RoleRules) -> Principal {
         Principal(
             id: UserID(userid) ?? UserID(0),
             username: username,
@@ -32,7 +32,7 @@ public struct UserAccount: Sendable {
     }
 
     /// `username (name surname)`, as the lists show users.
-    public static func fullName(_ username: String, _ name: String, _ surname: String) -> String {
+    static func fullName(_ username: String, _ name: String, _ surname: String) -> String {
         let rest = [name, surname].filter { !$0.isEmpty }.joined(separator: " ")
         return rest.isEmpty ? username : "\(username) (\(rest))"
     }

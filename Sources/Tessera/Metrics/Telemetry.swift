@@ -6,7 +6,7 @@ import Prometheus
 /// What `/metrics` reports, in the Prometheus text format (swift-metrics over swift-prometheus, in a
 /// registry of this server's own). Metric objects are made once per label set and kept: the calls
 /// on the request path are a dictionary lookup and an atomic add.
-public final class Telemetry: Sendable {
+final class Telemetry: Sendable {
     /// Why a token or session did not authenticate (`tessera_authentications_total{reason}`).
     enum Refusal: String, CaseIterable {
         case unknown, disabled, expired

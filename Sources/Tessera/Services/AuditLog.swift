@@ -3,8 +3,8 @@ import NIOConcurrencyHelpers
 import SQLKit
 
 /// Audit records (token spec §2.8, users spec §6), written in the same transaction as the change.
-public enum AuditLog {
-    public enum Action: Int, Sendable {
+enum AuditLog {
+    enum Action: Int, Sendable {
         case add = 0
         case update = 1
         case delete = 2
@@ -13,7 +13,7 @@ public enum AuditLog {
         case loginFailed = 9
     }
 
-    public enum Resource: Int, Sendable {
+    enum Resource: Int, Sendable {
         case user = 0
         case userGroup = 11
         case userRole = 44
@@ -21,7 +21,7 @@ public enum AuditLog {
     }
 
     /// One record to write.
-    public struct Record: Sendable {
+    struct Record: Sendable {
         var action: Action
         var resource: Resource
         var resourceid: String?

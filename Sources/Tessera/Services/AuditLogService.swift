@@ -1,5 +1,5 @@
 /// Reading the audit log (users spec §6; records are written by `AuditLog` in the changes' own transactions).
-public struct AuditLogService: Sendable {
+struct AuditLogService: Sendable {
     let database: any Database
 
     /// Which records to read: get options and the conditions `auditlog.get` adds to them.

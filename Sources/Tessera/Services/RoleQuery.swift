@@ -50,7 +50,7 @@ public struct RoleListing: Sendable {
     }
 
     public let role: Role
-    public let rules: RuleSet?
+    let rules: RuleSet?
     public let users: Users?
 
     /// The number of users, when the query asked for it.

@@ -6,8 +6,8 @@ public struct Services: Sendable {
     public let clock: UnixTime
     /// What `apiinfo.version` reports (clients branch on it: below 6.4 they send `auth`, from 6.4 a Bearer header).
     public let apiVersion: String
-    public let authenticator: Authenticator
-    public let telemetry = Telemetry()
+    let authenticator: Authenticator
+    let telemetry = Telemetry()
     /// Failed authentications per client address (`--auth-failure-limit`).
     let failures: FailureLimiter
     /// Failed authentications an address may make per minute before it is refused for the rest of it.
@@ -17,13 +17,13 @@ public struct Services: Sendable {
     /// Receives other processes' changes (`ChangeFeed`).
     private let listener: Task<Void, Never>
     public let tokens: TokenService
-    public let sessions: SessionService
+    let sessions: SessionService
     public let users: UserService
     public let userGroups: UserGroupService
     public let roles: RoleService
-    public let settings: SettingsService
-    public let profiles: ProfileService
-    public let auditLog: AuditLogService
+    let settings: SettingsService
+    let profiles: ProfileService
+    let auditLog: AuditLogService
 
     /// Starts the `lastaccess` writer; call `shutdown()` before closing the database.
     public init(
@@ -77,7 +77,7 @@ public struct Services: Sendable {
     }
 
     /// A request context for `principal` at the current time.
-    public func context(for principal: Principal, ip: String, recordsetid: String = CUID.make()) -> CallContext {
+    func context(for principal: Principal, ip: String, recordsetid: String = CUID.make()) -> CallContext {
         CallContext(principal: principal, ip: ip, recordsetid: recordsetid, now: clock.now)
     }
 }

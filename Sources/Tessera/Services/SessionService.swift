@@ -2,7 +2,7 @@ import NIOConcurrencyHelpers
 import SQLKit
 
 /// Logging in and out, and checking credentials for other services (users spec §2).
-public struct SessionService: Sendable {
+struct SessionService: Sendable {
     let database: any Database
     let authenticator: Authenticator
     let failures: FailureLimiter
@@ -19,7 +19,7 @@ public struct SessionService: Sendable {
     }
 
     /// The settings the user object needs, read once.
-    public func userDefaults() async throws -> Settings {
+    func userDefaults() async throws -> Settings {
         if let cached = defaults.withLockedValue({ $0 }) { return cached }
         let settings = try await database.read { db in try await Settings.load(db) }
         defaults.withLockedValue { $0 = settings }
@@ -37,16 +37,16 @@ public struct SessionService: Sendable {
     ])
 
     /// A new session and who it is for.
-    public struct SignedIn: Sendable {
-        public let sessionid: String
-        public let account: UserAccount
+    struct SignedIn: Sendable {
+        let sessionid: String
+        let account: UserAccount
         /// The system settings at sign-in (the user object names the default language and time zone).
-        public let settings: Settings
+        let settings: Settings
     }
 
     /// Signs a user in (`user.login`, the sign-in page): checks the address's failure limit, the account's
     /// state and block, and the password, counting and auditing failures; returns the new session.
-    public func login(username: String, password: String, ip: String, recordsetid: String) async throws -> SignedIn {
+    func login(username: String, password: String, ip: String, recordsetid: String) async throws -> SignedIn {
         _ = try Validator.object(["username": .string(username), "password": .string(password)], Self.loginRule, path: "/")
         let now = clock.now
         try failures.check(ip)
@@ -126,7 +126,7 @@ public struct SessionService: Sendable {
 
     /// Ends the caller's session with an audit record (`user.logout`, the web UI's sign-out). API tokens
     /// have no session and cannot be logged out.
-    public func logout(_ context: CallContext) async throws {
+    func logout(_ context: CallContext) async throws {
         guard case .session(let sessionid) = context.principal.credential else {
             throw APIError.params(
                 "Cannot log out: this call is authenticated with an API token, which has no session. Disable, delete or regenerate the token to revoke it."
@@ -146,12 +146,12 @@ public struct SessionService: Sendable {
 
     /// The owner of an API token, as authentication checks it (`user.checkAuthentication`), counted
     /// against the caller's failure limit.
-    public func checkToken(_ token: String, ip: String) async throws -> UserAccount {
+    func checkToken(_ token: String, ip: String) async throws -> UserAccount {
         try await failures.counting(ip) { try await authenticator.tokenAccount(token) }.account
     }
 
     /// The owner of a live session (`extend` records its use), counted against the caller's failure limit.
-    public func checkSession(_ sessionid: String, extend: Bool, ip: String) async throws -> UserAccount {
+    func checkSession(_ sessionid: String, extend: Bool, ip: String) async throws -> UserAccount {
         try await failures.counting(ip) { try await authenticator.authenticateSession(sessionid, extend: extend) }
     }
 }

@@ -1,11 +1,11 @@
 import SQLKit
 
 /// Global settings (Zabbix's `config` row), stored as name/value pairs.
-public struct Settings: Sendable {
-    public var values: [String: String]
+struct Settings: Sendable {
+    var values: [String: String]
 
     /// The settings that matter to Tessera, with Zabbix's shipped values, in `settings.get` order.
-    public static let defaults: [(String, String)] = [
+    static let defaults: [(String, String)] = [
         ("default_theme", "blue-theme"), ("search_limit", "1000"), ("max_in_table", "50"), ("server_check_interval", "10"),
         ("work_period", "1-5,09:00-18:00"), ("show_technical_errors", "0"), ("history_period", "24h"), ("period_default", "1h"),
         ("max_period", "2y"), ("severity_color_0", "97AAB3"), ("severity_color_1", "7499FF"), ("severity_color_2", "FFC859"),
@@ -29,19 +29,19 @@ public struct Settings: Sendable {
     ]
 
     /// The fields of `settings.get`, in its order (the shipped Zabbix 6.0 set; most only matter to Zabbix itself).
-    public static let settingsFields = Array(defaults.map(\.0).prefix(59))
+    static let settingsFields = Array(defaults.map(\.0).prefix(59))
 
     /// The fields of `authentication.get` that Tessera uses.
-    public static let authenticationFields = [
+    static let authenticationFields = [
         "authentication_type", "http_auth_enabled", "ldap_case_sensitive", "passwd_min_length", "passwd_check_rules",
     ]
 
-    public func string(_ name: String) -> String { values[name] ?? "" }
-    public func int(_ name: String) -> Int { Int(string(name)) ?? 0 }
+    func string(_ name: String) -> String { values[name] ?? "" }
+    func int(_ name: String) -> Int { Int(string(name)) ?? 0 }
 
-    public var auditEnabled: Bool { int("auditlog_enabled") == 1 }
-    public var loginAttempts: Int { int("login_attempts") }
-    public var loginBlockSeconds: Int { TimeUnit.seconds(string("login_block")) ?? 30 }
+    var auditEnabled: Bool { int("auditlog_enabled") == 1 }
+    var loginAttempts: Int { int("login_attempts") }
+    var loginBlockSeconds: Int { TimeUnit.seconds(string("login_block")) ?? 30 }
 
     static func load(_ db: any SQLDatabase) async throws -> Settings {
         var values = Dictionary(uniqueKeysWithValues: defaults)

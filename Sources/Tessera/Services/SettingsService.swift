@@ -1,8 +1,8 @@
 /// The system settings (users spec §7) as the services, the API and the pages read them.
-public struct SettingsService: Sendable {
+struct SettingsService: Sendable {
     let database: any Database
 
-    public func current() async throws -> Settings {
+    func current() async throws -> Settings {
         try await database.read { db in try await Settings.load(db) }
     }
 }

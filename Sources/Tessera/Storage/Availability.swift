@@ -1,8 +1,8 @@
 import NIOConcurrencyHelpers
 
 /// The database did not give a connection in time (it is down or overloaded); nothing was changed.
-public struct DatabaseUnavailable: Error, CustomStringConvertible {
-    public var description: String { "the database cannot be reached" }
+struct DatabaseUnavailable: Error, CustomStringConvertible {
+    var description: String { "the database cannot be reached" }
 }
 
 /// Whether the database gave connections the last time. Once it did not (a wait for a connection

@@ -3,9 +3,9 @@ import Logging
 import SQLKit
 
 /// First start: migrations, then passwords for the shipped users (never shipped in the data itself).
-public enum Bootstrap {
+enum Bootstrap {
     /// Migrates; on a new database sets Admin's password (given, or random and printed once) and guest's empty one.
-    public static func run(_ database: any Database, adminPassword: String?, logger: Logger) async throws {
+    static func run(_ database: any Database, adminPassword: String?, logger: Logger) async throws {
         let isNew = try await Schema.migrate(database)
         guard isNew else { return }
         let password = adminPassword ?? Secrets.randomPassword()

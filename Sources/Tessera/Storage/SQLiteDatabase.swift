@@ -12,13 +12,13 @@ import SQLiteNIO
 /// at a time, and reader connections that see committed data while a write is in progress (run on
 /// the reading task's own thread, see `SQLiteReadConnection`). Queries are never logged: their binds
 /// carry session ids and token hashes.
-public final class SQLiteStore: Database {
-    public let engine = DatabaseEngine.sqlite
+final class SQLiteStore: Database {
+    let engine = DatabaseEngine.sqlite
     private let writer: SQLiteConnection
     private let readers: SQLiteReaderPool
     private let writeLock = AsyncMutex()
     private let usage = ConnectionUsage()
-    public var connectionsInUse: Int { usage.current }
+    var connectionsInUse: Int { usage.current }
     private let logger: Logger
     private let pin: SQLiteReadPin
     private let pinRenewal: Task<Void, Never>
@@ -41,7 +41,7 @@ public final class SQLiteStore: Database {
     }
 
     /// Opens (creating if needed) the database file at `path`; `readers` connections stay open between reads.
-    public static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteStore {
+    static func open(path: String, readers readerCount: Int = 4, logger: Logger) async throws -> SQLiteStore {
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         _ = try await writer.query("PRAGMA journal_mode = WAL")
         try await Self.configure(writer)
@@ -56,13 +56,13 @@ public final class SQLiteStore: Database {
         _ = try await connection.query("PRAGMA synchronous = NORMAL")
     }
 
-    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = try readers.take()
         defer { readers.giveBack(connection) }
         return try await usage.track { try await body(SQLiteReadDatabase(connection: connection, logger: logger)) }
     }
 
-    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         await writeLock.lock()
         pin.beginWrite()
         do {
@@ -79,7 +79,7 @@ public final class SQLiteStore: Database {
         }
     }
 
-    public func close() async {
+    func close() async {
         pinRenewal.cancel()
         pin.close()
         readers.closeAll()

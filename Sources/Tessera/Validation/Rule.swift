@@ -1,7 +1,7 @@
 /// Declarative parameter rules, evaluated by `Validator`. They mirror the Zabbix API input validator:
 /// each rule knows its messages, objects report unexpected keys before missing ones, and paths are
 /// JSON pointers whose array items count from 1.
-public indirect enum Rule: Sendable {
+indirect enum Rule: Sendable {
     /// A UTF-8 string; `maxLength` counts characters; `oneOf` limits the accepted values.
     case string(maxLength: Int? = nil, notEmpty: Bool = false, oneOf: [String]? = nil, nullable: Bool = false)
     /// A string of exactly this many characters (`must be 25 characters long`).
@@ -45,41 +45,41 @@ public indirect enum Rule: Sendable {
 }
 
 /// The fields of an object rule in validation order.
-public struct ObjectRule: Sendable {
-    public struct Field: Sendable {
-        public let name: String
-        public let rule: Rule
-        public let required: Bool
+struct ObjectRule: Sendable {
+    struct Field: Sendable {
+        let name: String
+        let rule: Rule
+        let required: Bool
     }
 
-    public var fields: [Field]
+    var fields: [Field]
 
-    public init(_ fields: [Field]) {
+    init(_ fields: [Field]) {
         self.fields = fields
     }
 }
 
 extension ObjectRule.Field {
-    public static func required(_ name: String, _ rule: Rule) -> Self { .init(name: name, rule: rule, required: true) }
-    public static func optional(_ name: String, _ rule: Rule) -> Self { .init(name: name, rule: rule, required: false) }
+    static func required(_ name: String, _ rule: Rule) -> Self { .init(name: name, rule: rule, required: true) }
+    static func optional(_ name: String, _ rule: Rule) -> Self { .init(name: name, rule: rule, required: false) }
 }
 
 /// A set of integers written as values and ranges, printed the Zabbix way ("0, 90-86400").
-public struct IntSet: Sendable {
-    public let ranges: [ClosedRange<Int64>]
+struct IntSet: Sendable {
+    let ranges: [ClosedRange<Int64>]
 
-    public init(_ ranges: [ClosedRange<Int64>]) { self.ranges = ranges }
-    public static func values(_ values: Int64...) -> IntSet { IntSet(values.map { $0...$0 }) }
-    public static func range(_ range: ClosedRange<Int64>) -> IntSet { IntSet([range]) }
+    init(_ ranges: [ClosedRange<Int64>]) { self.ranges = ranges }
+    static func values(_ values: Int64...) -> IntSet { IntSet(values.map { $0...$0 }) }
+    static func range(_ range: ClosedRange<Int64>) -> IntSet { IntSet([range]) }
 
-    public func contains(_ value: Int64) -> Bool { ranges.contains { $0.contains(value) } }
+    func contains(_ value: Int64) -> Bool { ranges.contains { $0.contains(value) } }
 
-    public var description: String {
+    var description: String {
         ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
             .joined(separator: ", ")
     }
 
-    public static let status = IntSet.values(0, 1)
+    static let status = IntSet.values(0, 1)
 }
 
 extension ObjectRule {

@@ -3,14 +3,14 @@ import Foundation
 /// Applies a `Rule` to a JSON value and returns the value normalised (ids as decimal strings,
 /// integers as numbers, scalars wrapped into lists where the rule says so).
 public enum Validator {
-    public static let maxID = "9223372036854775807"
+    static let maxID = "9223372036854775807"
 
     /// The path of a member below `path` (`/` + `name` → `/name`, `/1` + `name` → `/1/name`).
-    public static func path(_ path: String, _ member: String) -> String {
+    static func path(_ path: String, _ member: String) -> String {
         path == "/" ? "/" + member : path + "/" + member
     }
 
-    public static func validate(_ value: JSON, _ rule: Rule, path: String) throws(APIError) -> JSON {
+    static func validate(_ value: JSON, _ rule: Rule, path: String) throws(APIError) -> JSON {
         // PostgreSQL cannot take a NUL in text: refused in every string a rule checks, so that both
         // engines answer alike (free-form values, `.any`, are matched as finding nothing instead).
         if case .string(let s) = value, s.containsNUL, !rule.isAny { throw .invalid(path, "the NUL character is not allowed") }
@@ -210,7 +210,7 @@ public enum Validator {
     }
 
     /// Parses a 32-bit integer from a JSON integer or a string matching `-?[0-9]+`.
-    public static func int32(_ value: JSON, path: String) throws(APIError) -> Int64 {
+    static func int32(_ value: JSON, path: String) throws(APIError) -> Int64 {
         let text: String
         switch value {
         case .string(let s): text = s

@@ -1,10 +1,10 @@
 import Foundation
 
 /// UI texts by language, loaded once from `Resources/i18n/*.json` (English is the fallback for a missing key).
-public struct Catalog: Sendable {
-    public let languages: [String: [String: String]]
+struct Catalog: Sendable {
+    let languages: [String: [String: String]]
 
-    public static func load() throws -> Catalog {
+    static func load() throws -> Catalog {
         guard let folder = Bundle.module.url(forResource: "i18n", withExtension: nil) else {
             throw ConfigurationError("UI catalogs are missing from the bundle")
         }
@@ -24,10 +24,10 @@ public struct Catalog: Sendable {
     }
 
     /// The catalog code for a user's `lang` ("nl_NL" → "nl"; "default" follows the system default).
-    public static func code(for lang: String, default defaultLang: String) -> String {
+    static func code(for lang: String, default defaultLang: String) -> String {
         let effective = lang == "default" ? defaultLang : lang
         return effective.hasPrefix("nl") ? "nl" : "en"
     }
 
-    public func strings(_ code: String) -> [String: String] { languages[code] ?? languages["en"] ?? [:] }
+    func strings(_ code: String) -> [String: String] { languages[code] ?? languages["en"] ?? [:] }
 }
