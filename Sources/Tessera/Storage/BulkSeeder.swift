@@ -5,6 +5,7 @@ import SQLKit
 public enum BulkSeeder {
     /// Creates `count` enabled, never-expiring tokens named `<prefix>-<n>` for `userid`; returns how many.
     public static func seed(_ database: any Database, count: Int, userid: String, prefix: String, now: Int64) async throws -> Int {
+        guard let owner = Int64(userid) else { throw ConfigurationError("user \(userid) does not exist") }
         let batch = 1000
         let perTransaction = 50
         var done = 0
@@ -20,7 +21,7 @@ public enum BulkSeeder {
                     for i in 0..<size {
                         let n = start + inserted + i
                         rows.append(
-                            "(\(bind: first), \(bind: "\(prefix)-\(n)"), '', \(bind: Int64(userid)!), \(bind: Secrets.tokenHash(Secrets.newToken())), 0, 0, 0, \(bind: now), \(bind: Int64(userid)!))"
+                            "(\(bind: first), \(bind: "\(prefix)-\(n)"), '', \(bind: owner), \(bind: Secrets.tokenHash(Secrets.newToken())), 0, 0, 0, \(bind: now), \(bind: owner))"
                         )
                         first += 1
                     }

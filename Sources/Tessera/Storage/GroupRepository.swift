@@ -155,8 +155,7 @@ enum GroupRepository {
         let rows = try await db.raw("SELECT * FROM usrgrp WHERE " + .among("usrgrpid", ids.compactMap { Int64($0) })).all()
         var result: [String: JSONObject] = [:]
         for row in rows {
-            let object = try table.decode(row, columns: table.columnNames)
-            result[object["usrgrpid"]!.stringValue!] = object
+            result[String(try row.decode(column: "usrgrpid", as: Int64.self))] = try table.decode(row, columns: table.columnNames)
         }
         return result
     }
@@ -176,7 +175,8 @@ enum GroupRepository {
 
     /// Replaces a user's memberships; returns the audit details of the rows added and removed.
     static func setMemberships(_ db: any SQLDatabase, userid: String, groups: [String]) async throws -> [(String, JSON)] {
-        let rows = try await db.raw("SELECT id, usrgrpid FROM users_groups WHERE userid = \(bind: Int64(userid)!) ORDER BY id").all()
+        let user = Int64(userid) ?? -1
+        let rows = try await db.raw("SELECT id, usrgrpid FROM users_groups WHERE userid = \(bind: user) ORDER BY id").all()
         var existing: [String: Int64] = [:]
         for row in rows { existing[String(try row.decode(column: "usrgrpid", as: Int64.self))] = try row.decode(column: "id", as: Int64.self) }
         var details: [(String, JSON)] = []
@@ -184,14 +184,14 @@ enum GroupRepository {
             try await db.raw("DELETE FROM users_groups WHERE id = \(bind: id)").run()
             details.append(("user.usrgrps[\(id)]", ["delete"]))
         }
-        let added = groups.filter { existing[$0] == nil }
+        let added = groups.filter { existing[$0] == nil }.compactMap { group in Int64(group).map { (text: group, id: $0) } }
         var next = try await IDAllocator.reserve(db, table: "users_groups", field: "id", count: added.count)
         for group in added {
             try await db.raw(
-                "INSERT INTO users_groups (id, usrgrpid, userid) VALUES (\(bind: next), \(bind: Int64(group)!), \(bind: Int64(userid)!))"
+                "INSERT INTO users_groups (id, usrgrpid, userid) VALUES (\(bind: next), \(bind: group.id), \(bind: user))"
             ).run()
             details.append(("user.usrgrps[\(next)]", ["add"]))
-            details.append(("user.usrgrps[\(next)].usrgrpid", ["add", .string(group)]))
+            details.append(("user.usrgrps[\(next)].usrgrpid", ["add", .string(group.text)]))
             details.append(("user.usrgrps[\(next)].id", ["add", .string(String(next))]))
             next += 1
         }

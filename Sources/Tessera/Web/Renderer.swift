@@ -100,36 +100,23 @@ struct Renderer: Sendable {
     /// The access-denied, not-found and similar pages.
     func failure(_ failure: WebFailure, viewer: Viewer?, strings: [String: String]) -> Response {
         switch failure {
-        case .signIn:
-            return Response(status: .seeOther, headers: [.location: "/login"])
-        case .forbidden:
-            return page(
-                "error",
-                title: strings["access_denied"] ?? "",
-                viewer: viewer,
-                strings: strings,
-                data: ["heading": strings["access_denied"] ?? "", "text": strings["access_denied_text"] ?? ""],
-                status: .forbidden
-            )
-        case .notFound:
-            return page(
-                "error",
-                title: strings["not_found"] ?? "",
-                viewer: viewer,
-                strings: strings,
-                data: ["heading": strings["not_found"] ?? "", "text": strings["not_found_text"] ?? ""],
-                status: .notFound
-            )
-        case .badCSRF:
-            return page(
-                "error",
-                title: strings["bad_request"] ?? "",
-                viewer: viewer,
-                strings: strings,
-                data: ["heading": strings["bad_request"] ?? "", "text": strings["csrf_failed"] ?? ""],
-                status: .forbidden
-            )
+        case .signIn: return Response(status: .seeOther, headers: [.location: "/login"])
+        case .forbidden: return errorPage("access_denied", "access_denied_text", status: .forbidden, viewer: viewer, strings: strings)
+        case .notFound: return errorPage("not_found", "not_found_text", status: .notFound, viewer: viewer, strings: strings)
+        case .badCSRF: return errorPage("bad_request", "csrf_failed", status: .forbidden, viewer: viewer, strings: strings)
         }
+    }
+
+    /// An error page: the catalog texts of its heading (also its title) and its explanation.
+    func errorPage(_ heading: String, _ text: String, status: HTTPResponse.Status, viewer: Viewer?, strings: [String: String]) -> Response {
+        page(
+            "error",
+            title: strings[heading] ?? "",
+            viewer: viewer,
+            strings: strings,
+            data: ["heading": strings[heading] ?? "", "text": strings[text] ?? ""],
+            status: status
+        )
     }
 
     /// A 303 redirect that carries a message to the next page.

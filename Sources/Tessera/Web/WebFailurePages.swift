@@ -17,13 +17,12 @@ struct WebFailurePages: RouterMiddleware {
             return web.renderer.failure(failure, viewer: viewer, strings: strings)
         } catch {
             let strings = await web.anonymousStrings()
-            return web.renderer.page(
-                "error",
-                title: strings["service_unavailable"] ?? "",
+            return web.renderer.errorPage(
+                "service_unavailable",
+                "service_unavailable_text",
+                status: .serviceUnavailable,
                 viewer: nil,
-                strings: strings,
-                data: ["heading": strings["service_unavailable"] ?? "", "text": strings["service_unavailable_text"] ?? ""],
-                status: .serviceUnavailable
+                strings: strings
             )
         }
     }
