@@ -13,11 +13,7 @@ struct AuditLogService: Sendable {
 
     /// The records found, as the API prints them, or their number.
     func records(_ query: Query) async throws -> GetQuery.Found {
-        var conditions = Conditions()
-        if let ids = query.ids { conditions.add(.among("auditid", ids)) }
-        if let ids = query.userids { conditions.add(.among("userid", ids)) }
-        if let from = query.from { conditions.add("clock >= \(bind: from)") }
-        if let till = query.till { conditions.add("clock <= \(bind: till)") }
+        let conditions = AuditRepository.conditions(ids: query.ids, userids: query.userids, from: query.from, till: query.till)
         let where_ = conditions
         return try await database.read { db in try await GetQuery.rows(db, AuditRepository.table, query.options, where_) }
     }

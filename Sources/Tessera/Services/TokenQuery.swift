@@ -39,20 +39,6 @@ public struct TokenQuery: Sendable {
         self.limit = limit
     }
 
-    /// The query's conditions for a caller whose reads are limited to `owner`'s tokens (nil: none).
-    func conditions(limitedTo owner: UserID?) -> Conditions {
-        var conditions = Conditions()
-        if let owner { conditions.add("userid = \(bind: owner.value)") }
-        if let ids { conditions.add(.among("tokenid", ids.map(\.value))) }
-        if let owners { conditions.add(.among("userid", owners.map(\.value))) }
-        if let creators { conditions.add(.among("creator_userid", creators.map(\.value))) }
-        if let status { conditions.add("status = \(bind: status.rawValue)") }
-        if let value { conditions.add("token = \(bind: Secrets.tokenHash(value))") }
-        if let validAt { conditions.add("expires_at = 0 OR expires_at > \(bind: validAt)") }
-        if let expiredAt { conditions.add("expires_at <> 0 AND expires_at <= \(bind: expiredAt)") }
-        return conditions
-    }
-
     /// The `get` options with the name search and the limit added.
     var listOptions: GetOptions {
         var options = options

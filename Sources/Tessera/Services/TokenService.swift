@@ -232,7 +232,7 @@ public struct TokenService: Sendable {
 
     /// The tokens a query finds, or their number when its options ask for a count.
     func find(_ query: TokenQuery, by caller: CallContext) async throws -> GetQuery.Listed<Token> {
-        let conditions = query.conditions(limitedTo: caller.principal.permissions.tokenOwnerLimit())
+        let conditions = TokenRepository.conditions(query, limitedTo: caller.principal.permissions.tokenOwnerLimit())
         let options = query.listOptions
         switch try await database.read({ db in try await TokenRepository.find(db, options, conditions) }) {
         case .count(let count): return .count(count)
@@ -246,7 +246,7 @@ public struct TokenService: Sendable {
     /// is `token.get`'s own path because it is on every API client's hot path, and decoding whole tokens
     /// for a call that asks for `tokenid` alone cost a fifth of its throughput at 100,000 tokens.
     func rows(_ query: TokenQuery, by caller: CallContext) async throws -> GetQuery.Found {
-        let conditions = query.conditions(limitedTo: caller.principal.permissions.tokenOwnerLimit())
+        let conditions = TokenRepository.conditions(query, limitedTo: caller.principal.permissions.tokenOwnerLimit())
         let options = query.listOptions
         switch try await database.read({ db in try await GetQuery.rows(db, TokenRepository.table, options, conditions) }) {
         case .count(let count): return .count(count)

@@ -1,5 +1,3 @@
-import SQLKit
-
 /// Which user groups to read (`usergroup.get`, the group list and form), and what to read with them.
 /// Anyone but a Super admin sees only their own groups (added by `UserGroupService`).
 public struct UserGroupQuery: Sendable {
@@ -43,19 +41,6 @@ public struct UserGroupQuery: Sendable {
         self.editable = editable
         self.members = members
         self.orderedByName = orderedByName
-    }
-
-    /// The query's conditions for a caller whose reads are limited to `member`'s groups (nil: none).
-    func conditions(limitedTo member: UserID?) -> Conditions {
-        var conditions = Conditions()
-        if let member { conditions.add("usrgrpid IN (SELECT usrgrpid FROM users_groups WHERE userid = \(bind: member.value))") }
-        if let ids { conditions.add(.among("usrgrpid", ids.map(\.value))) }
-        if let ofUsers {
-            let member: SQLQueryString = "usrgrpid IN (SELECT usrgrpid FROM users_groups WHERE " + .among("userid", ofUsers.map(\.value)) + ")"
-            conditions.add(member)
-        }
-        if let status { conditions.add("users_status = \(bind: status.rawValue)") }
-        return conditions
     }
 
     /// The `get` options with the order added.

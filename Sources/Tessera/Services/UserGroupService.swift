@@ -24,7 +24,7 @@ public struct UserGroupService: Sendable {
         let options = query.listOptions
         let principal = caller.principal
         if query.editable, !principal.isSuperAdmin { return options.countOutput ? .count(0) : .rows([]) }
-        let conditions = query.conditions(limitedTo: principal.isSuperAdmin ? nil : principal.id)
+        let conditions = GroupRepository.conditions(query, limitedTo: principal.isSuperAdmin ? nil : principal.id)
         return try await database.read { db in
             switch try await GroupRepository.find(db, options, conditions) {
             case .count(let count): return .count(count)

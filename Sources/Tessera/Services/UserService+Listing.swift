@@ -1,5 +1,3 @@
-import SQLKit
-
 /// What `user.get` reads, among the users the caller may see (users spec §3.2).
 extension UserService {
     /// Which users to read: get options and the id conditions, and what to read with them.
@@ -25,12 +23,7 @@ extension UserService {
     }
 
     func listing(_ query: Query, by caller: CallContext) async throws -> Listing {
-        var conditions = Conditions()
-        if let visible = UserRepository.visibility(for: caller.principal, editable: query.editable) { conditions.add(visible) }
-        if let ids = query.ids { conditions.add(.among("userid", ids)) }
-        if let ids = query.groupids {
-            conditions.add("userid IN (SELECT userid FROM users_groups WHERE " + .among("usrgrpid", ids) + SQLQueryString(")"))
-        }
+        let conditions = UserRepository.conditions(ids: query.ids, groupids: query.groupids, visibleTo: caller.principal, editable: query.editable)
         let where_ = conditions
         return try await database.read { db in
             var listing = Listing(found: try await GetQuery.rows(db, Self.table, query.options, where_))

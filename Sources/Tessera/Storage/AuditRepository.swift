@@ -4,6 +4,16 @@ import SQLKit
 enum AuditRepository {
     static let table = SchemaCatalogue.auditlog.api
 
+    /// The conditions of `auditlog.get`: these record ids and users, and the time from and till (inclusive).
+    static func conditions(ids: [String]?, userids: [Int64]?, from: Int64?, till: Int64?) -> Conditions {
+        var conditions = Conditions()
+        if let ids { conditions.add(.among("auditid", ids)) }
+        if let userids { conditions.add(.among("userid", userids)) }
+        if let from { conditions.add("clock >= \(bind: from)") }
+        if let till { conditions.add("clock <= \(bind: till)") }
+        return conditions
+    }
+
     static func insert(
         _ db: any SQLDatabase,
         userid: Int64?,

@@ -213,3 +213,18 @@ enum GroupRepository {
         return try await db.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }
+
+extension GroupRepository {
+    /// A group query's conditions for a caller whose reads are limited to `member`'s groups (nil: none).
+    static func conditions(_ query: UserGroupQuery, limitedTo member: UserID?) -> Conditions {
+        var conditions = Conditions()
+        if let member { conditions.add("usrgrpid IN (SELECT usrgrpid FROM users_groups WHERE userid = \(bind: member.value))") }
+        if let ids = query.ids { conditions.add(.among("usrgrpid", ids.map(\.value))) }
+        if let ofUsers = query.ofUsers {
+            let member: SQLQueryString = "usrgrpid IN (SELECT usrgrpid FROM users_groups WHERE " + .among("userid", ofUsers.map(\.value)) + ")"
+            conditions.add(member)
+        }
+        if let status = query.status { conditions.add("users_status = \(bind: status.rawValue)") }
+        return conditions
+    }
+}

@@ -116,3 +116,19 @@ enum TokenRepository {
         try await db.raw("UPDATE token SET creator_userid = NULL WHERE " + .among("creator_userid", creators.map(\.value))).run()
     }
 }
+
+extension TokenRepository {
+    /// A token query's conditions for a caller whose reads are limited to `owner`'s tokens (nil: none).
+    static func conditions(_ query: TokenQuery, limitedTo owner: UserID?) -> Conditions {
+        var conditions = Conditions()
+        if let owner { conditions.add("userid = \(bind: owner.value)") }
+        if let ids = query.ids { conditions.add(.among("tokenid", ids.map(\.value))) }
+        if let owners = query.owners { conditions.add(.among("userid", owners.map(\.value))) }
+        if let creators = query.creators { conditions.add(.among("creator_userid", creators.map(\.value))) }
+        if let status = query.status { conditions.add("status = \(bind: status.rawValue)") }
+        if let value = query.value { conditions.add("token = \(bind: Secrets.tokenHash(value))") }
+        if let validAt = query.validAt { conditions.add("expires_at = 0 OR expires_at > \(bind: validAt)") }
+        if let expiredAt = query.expiredAt { conditions.add("expires_at <> 0 AND expires_at <= \(bind: expiredAt)") }
+        return conditions
+    }
+}

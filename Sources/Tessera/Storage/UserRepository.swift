@@ -47,6 +47,15 @@ enum UserRepository {
             """
     }
 
+    /// The conditions of a user query: these ids, members of these groups, and the caller's visibility.
+    static func conditions(ids: [Int64]?, groupids: [Int64]?, visibleTo caller: Principal, editable: Bool) -> Conditions {
+        var conditions = Conditions()
+        if let visible = visibility(for: caller, editable: editable) { conditions.add(visible) }
+        if let ids { conditions.add(.among("userid", ids)) }
+        if let groupids { conditions.add("userid IN (SELECT userid FROM users_groups WHERE " + .among("usrgrpid", groupids) + SQLQueryString(")")) }
+        return conditions
+    }
+
     /// The usernames, names and surnames of those of the users that the caller may see.
     static func names(_ db: any SQLDatabase, of ids: [UserID], for caller: Principal) async throws -> [UserID: UserNames] {
         guard !ids.isEmpty else { return [:] }
