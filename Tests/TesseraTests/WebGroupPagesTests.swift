@@ -60,7 +60,7 @@ struct WebGroupPagesTests {
 
             let updated = try await browser.post(
                 "/usergroups/13/update",
-                [("name", "Suspended"), ("users[]", "1"), ("gui_access", "0"), ("users_status", "1"), ("users_status", "0"), ("debug_mode", "1")]
+                [("name", "Suspended"), ("users[]", "1"), ("gui_access", "0"), ("users_status", "0"), ("debug_mode", "1")]
             )
             #expect(updated.flash?.title == "group_updated")
             #expect(

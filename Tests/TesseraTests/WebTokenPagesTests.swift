@@ -109,4 +109,32 @@ struct WebTokenPagesTests {
             #expect(anonymous.headers[.location] == "/login")
         }
     }
+
+    /// A body or query that is not the page's form is refused as a bad request and changes nothing:
+    /// a field given twice, a list where one value belongs, a form over 1 MiB.
+    @Test func aRequestThatIsNotThePagesFormIsRefusedAndChangesNothing() async throws {
+        try await Browser.with { h, browser in
+            let admin = try await h.login()
+            let twice = try await browser.post("/tokens/create", [("name", "a"), ("name", "b"), ("userid", "1"), ("status", "0")])
+            #expect(twice.status == .badRequest)
+            #expect(String(buffer: twice.body).contains("form. Nothing was changed."))
+            let list = try await browser.post("/tokens/create", [("name[]", "a"), ("userid", "1")])
+            #expect(list.status == .badRequest)
+            let large = try await browser.post(
+                "/tokens/create",
+                [("name", "big"), ("userid", "1"), ("description", String(repeating: "x", count: 1 << 20))]
+            )
+            #expect(large.status == .contentTooLarge)
+            #expect(String(buffer: large.body).contains("The form is larger than this page accepts (1 MiB)."))
+            #expect(try await h.result("token.get", ["countOutput": true], auth: admin) == "0")
+
+            _ = try await h.token("one", auth: admin)
+            _ = try await h.token("two", auth: admin)
+            // Neither the sort order nor the filter of a refused query is remembered.
+            #expect(try await browser.get("/tokens?sort=name&sortorder=DESC&sort=status").status == .badRequest)
+            #expect(try await browser.get("/tokens?filter_set=1&filter_name=one&filter_name=y").status == .badRequest)
+            let unchanged = String(buffer: try await browser.get("/tokens").body)
+            #expect(matches(unchanged, #"class="token-name">([^<]*)<"#) == ["one", "two"])
+        }
+    }
 }

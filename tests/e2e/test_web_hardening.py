@@ -281,7 +281,7 @@ def _works(ctx, value: str) -> bool:
         return False
 
 
-TOKEN_FORM = [("expires_state", "0"), ("status", "1"), ("status", "0"), ("description", "")]
+TOKEN_FORM = [("status", "0"), ("description", "")]
 
 
 def case_logout(ctx) -> Case:
@@ -368,7 +368,7 @@ def case_user_delete(ctx) -> Case:
     return Case("/users/delete", [("ids[]", userid)], lambda: ctx.api.call("user.get", {"userids": [userid], "countOutput": True}), ctx.web)
 
 
-ROLE_FORM = [("type", "1"), ("api_access", "0"), ("api_access", "1"), ("api_mode", "0"), ("api_methods", ""), ("actions_default_access", "1")]
+ROLE_FORM = [("type", "1"), ("api_access", "1"), ("api_mode", "0"), ("api_methods", ""), ("actions_default_access", "1")]
 
 
 def case_role_create(ctx) -> Case:
@@ -387,7 +387,7 @@ def case_role_delete(ctx) -> Case:
     return Case("/roles/delete", [("ids[]", roleid)], lambda: ctx.api.call("role.get", {"roleids": [roleid], "countOutput": True}), ctx.web)
 
 
-GROUP_FORM = [("gui_access", "0"), ("users_status", "1"), ("users_status", "0"), ("debug_mode", "0")]
+GROUP_FORM = [("gui_access", "0"), ("users_status", "0")]
 
 
 def case_group_create(ctx) -> Case:

@@ -5,6 +5,8 @@ import Hummingbird
 /// and one form to create or edit an object. Conformers only translate between forms and their
 /// service, which holds every rule; this extension holds the routes, the permission gate and delete.
 protocol AdminPage: Sendable {
+    /// The object form's posted fields.
+    associatedtype Form: PostedForm
     var web: WebSession { get }
     /// Where the list lives (`/users`); the other routes hang below it.
     var base: String { get }
@@ -16,12 +18,12 @@ protocol AdminPage: Sendable {
 
     func allowed(_ viewer: Viewer) -> Bool
     /// The list, sorted and paged as the viewer's `query` and profile say.
-    func list(_ viewer: Viewer, _ call: CallContext, query: FormData, flash: Flash?) async throws -> Response
+    func list(_ viewer: Viewer, _ call: CallContext, query: ListQuery, flash: Flash?) async throws -> Response
     /// The form for a new object (`id` nil) or a stored one; throws `WebFailure.forbidden` for an unknown id.
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response
     /// Creates (`id` nil) or updates from a posted form: a redirect to the list, or the form again with
     /// the posted values and what went wrong.
-    func save(_ viewer: Viewer, _ call: CallContext, _ form: FormData, id: String?, secure: Bool) async throws -> Response
+    func save(_ viewer: Viewer, _ call: CallContext, _ form: Form, id: String?, secure: Bool) async throws -> Response
     func delete(_ call: CallContext, _ ids: JSON) async throws
 }
 
@@ -32,7 +34,7 @@ extension AdminPage {
         func path(_ suffix: String) -> RouterPath { RouterPath(stringLiteral: base + suffix) }
         router.get(path("")) { request, context in
             let viewer = try await self.viewer(request)
-            return try await self.list(viewer, self.call(viewer, context), query: request.query, flash: WebSession.flash(request))
+            return try await self.list(viewer, self.call(viewer, context), query: request.query(ListQuery.self), flash: WebSession.flash(request))
         }
         router.get(path("/new")) { request, context in
             let viewer = try await self.viewer(request)
@@ -65,7 +67,7 @@ extension AdminPage {
         _ layout: ListTable<Row>.Layout,
         _ viewer: Viewer,
         _ call: CallContext,
-        query: FormData
+        query: ListQuery
     ) async throws
         -> ListTable<Row>
     {
@@ -115,16 +117,16 @@ extension AdminPage {
     }
 
     /// The viewer and body of a form post whose CSRF token matches.
-    private func poster(_ request: Request) async throws -> (Viewer, FormData) {
+    private func poster<Posted: PostedForm>(_ request: Request, _: Posted.Type) async throws -> (Viewer, Posted) {
         var request = request
-        let form = try await request.form()
+        let form = try await request.form(Posted.self)
         let viewer = try await web.poster(request, form)
         guard allowed(viewer) else { throw WebFailure.forbidden }
         return (viewer, form)
     }
 
     private func post(_ request: Request, _ context: AppRequestContext, id: String?) async throws -> Response {
-        let (viewer, form) = try await poster(request)
+        let (viewer, form) = try await poster(request, Form.self)
         return try await save(viewer, call(viewer, context), form, id: id, secure: context.isSecure)
     }
 
@@ -132,8 +134,8 @@ extension AdminPage {
 
     /// Deletes the posted `ids[]` and goes back to the list with the outcome.
     private func massDelete(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (viewer, form) = try await poster(request)
-        let ids = form.ids("ids[]")
+        let (viewer, form) = try await poster(request, SelectionForm.self)
+        let ids = digitsOnly(form.ids)
         let noun = ids.count == 1 ? nouns.one : nouns.many
         let flash: Flash
         do {

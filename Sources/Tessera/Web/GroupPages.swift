@@ -24,7 +24,7 @@ struct GroupPages: AdminPage {
         let debug: Bool
     }
 
-    func list(_ viewer: Viewer, _ call: CallContext, query: FormData, flash: Flash?) async throws -> Response {
+    func list(_ viewer: Viewer, _ call: CallContext, query: ListQuery, flash: Flash?) async throws -> Response {
         let groups = try await services.userGroups.groups(UserGroupQuery(members: .init()), by: call)
         let members = groups.flatMap { $0.members ?? [] }.map(\.id)
         let names = try await services.users.displayNames(of: Array(Set(members)), by: call)
@@ -50,6 +50,24 @@ struct GroupPages: AdminPage {
 
     // MARK: - Form
 
+    /// The posted group form.
+    struct Form: PostedForm {
+        var csrf: String?
+        var name: String?
+        var users: [String]?
+        var guiAccess: String?
+        /// Ticked ("0", enabled) or absent (disabled), as Zabbix's `users_status`.
+        var usersStatus: String?
+        var debugMode: String?
+
+        enum CodingKeys: String, CodingKey {
+            case csrf, name, users
+            case guiAccess = "gui_access"
+            case usersStatus = "users_status"
+            case debugMode = "debug_mode"
+        }
+    }
+
     /// What the form shows: stored values when editing, posted ones when it comes back with errors.
     struct Values {
         var name = ""
@@ -68,12 +86,12 @@ struct GroupPages: AdminPage {
             debug = listing.group.debugMode == .enabled
         }
 
-        init(_ form: FormData) {
-            name = form["name"] ?? ""
-            userids = form.ids("users[]")
-            guiAccess = form["gui_access"] ?? "0"
-            enabled = form["users_status"] == "0"
-            debug = form["debug_mode"] == "1"
+        init(_ form: Form) {
+            name = form.name ?? ""
+            userids = digitsOnly(form.users)
+            guiAccess = form.guiAccess ?? "0"
+            enabled = form.usersStatus == "0"
+            debug = form.debugMode == "1"
         }
     }
 
@@ -107,7 +125,7 @@ struct GroupPages: AdminPage {
 
     // MARK: - Create, update
 
-    func save(_ viewer: Viewer, _ call: CallContext, _ form: FormData, id: String?, secure: Bool) async throws -> Response {
+    func save(_ viewer: Viewer, _ call: CallContext, _ form: Form, id: String?, secure: Bool) async throws -> Response {
         let values = Values(form)
         do {
             // The fields in the order the API checks them: the id, the name, the frontend access, the members.

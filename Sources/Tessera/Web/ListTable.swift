@@ -26,13 +26,13 @@ struct ListTable<Row> {
         var sortKeys: [String] { columns.compactMap(\.sortKey) }
 
         /// What a request's query changes in the remembered sorting and page.
-        func profileChanges(_ query: FormData) -> [String: String?] {
+        func profileChanges(_ query: ListQuery) -> [String: String?] {
             var updates: [String: String?] = [:]
-            if let sort = query["sort"], sortKeys.contains(sort) {
+            if let sort = query.sort, sortKeys.contains(sort) {
                 updates[profilePrefix + "sort"] = sort
-                updates[profilePrefix + "sortorder"] = query["sortorder"] == "DESC" ? "DESC" : "ASC"
+                updates[profilePrefix + "sortorder"] = query.sortorder == "DESC" ? "DESC" : "ASC"
             }
-            if let page = query["page"].flatMap({ Int($0) }), page > 0 { updates[profilePrefix + "page"] = String(page) }
+            if let page = query.page.flatMap({ Int($0) }), page > 0 { updates[profilePrefix + "page"] = String(page) }
             return updates
         }
     }

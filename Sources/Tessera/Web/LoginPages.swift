@@ -21,11 +21,17 @@ struct LoginPages: Sendable {
         return renderer.page("login", title: strings["sign_in"] ?? "", viewer: nil, strings: strings, data: ["username": username], flash: flash)
     }
 
+    /// The sign-in form.
+    struct Credentials: Decodable {
+        var username: String?
+        var password: String?
+    }
+
     private func signIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
-        let form = try await request.form()
-        let username = form["username"] ?? ""
-        let password = form["password"] ?? ""
+        let form = try await request.form(Credentials.self)
+        let username = form.username ?? ""
+        let password = form.password ?? ""
         do {
             let signedIn = try await services.sessions.login(username: username, password: password, ip: context.clientIP, recordsetid: CUID.make())
             let sessionid = signedIn.sessionid
@@ -48,7 +54,7 @@ struct LoginPages: Sendable {
     /// token is refused (403) and ends nothing.
     private func signOut(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
-        let form = try await request.form()
+        let form = try await request.form(CSRFForm.self)
         let viewer: Viewer?
         do {
             viewer = try await web.poster(request, form)

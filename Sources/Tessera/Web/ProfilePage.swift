@@ -11,11 +11,26 @@ struct ProfilePage: Sendable {
         router.post("user/profile") { request, context in try await self.save(request, context) }
     }
 
-    private func show(_ request: Request, viewer given: Viewer? = nil, flash: Flash? = nil, values: FormData? = nil) async throws -> Response {
+    /// The posted profile form (the guest's language cannot be changed).
+    struct Form: PostedForm {
+        var csrf: String?
+        var lang: String?
+        var timezone: String?
+        var rowsPerPage: String?
+        var password1: String?
+        var password2: String?
+
+        enum CodingKeys: String, CodingKey {
+            case csrf, lang, timezone, password1, password2
+            case rowsPerPage = "rows_per_page"
+        }
+    }
+
+    private func show(_ request: Request, viewer given: Viewer? = nil, flash: Flash? = nil, values: Form? = nil) async throws -> Response {
         let viewer: Viewer
         if let given { viewer = given } else { viewer = try await web.viewer(request) }
-        let lang = values?["lang"] ?? viewer.account.string("lang")
-        let zone = values?["timezone"] ?? viewer.account.string("timezone")
+        let lang = values?.lang ?? viewer.account.string("lang")
+        let zone = values?.timezone ?? viewer.account.string("timezone")
         let languages = [
             ("default", viewer.t("system_default")), ("en_US", "English (en_US)"), ("en_GB", "English (en_GB)"), ("nl_NL", "Nederlands (nl_NL)"),
         ]
@@ -24,7 +39,7 @@ struct ProfilePage: Sendable {
             "username": viewer.account.username,
             "languages": selectOptions(languages, selected: lang),
             "timezones": selectOptions(zones, selected: zone),
-            "rowsPerPage": values?["rows_per_page"] ?? viewer.account.string("rows_per_page"),
+            "rowsPerPage": values?.rowsPerPage ?? viewer.account.string("rows_per_page"),
         ]
         return web.renderer.page(
             "profile",
@@ -39,18 +54,18 @@ struct ProfilePage: Sendable {
 
     private func save(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         var request = request
-        let form = try await request.form()
+        let form = try await request.form(Form.self)
         let viewer = try await web.poster(request, form)
         var fields = UserFields(given: [])
-        if viewer.account.username != "guest", let lang = form["lang"] {
+        if viewer.account.username != "guest", let lang = form.lang {
             fields.lang = lang
             fields.given.append(.lang)
         }
-        if let zone = form["timezone"] {
+        if let zone = form.timezone {
             fields.timezone = zone
             fields.given.append(.timezone)
         }
-        if let rows = form["rows_per_page"] {
+        if let rows = form.rowsPerPage {
             guard let number = Int64(rows) else {
                 return try await show(
                     request,
@@ -62,9 +77,9 @@ struct ProfilePage: Sendable {
             fields.rowsPerPage = number
             fields.given.append(.rowsPerPage)
         }
-        let password = form["password1"] ?? ""
-        if !password.isEmpty || !(form["password2"] ?? "").isEmpty {
-            guard password == form["password2"] else {
+        let password = form.password1 ?? ""
+        if !password.isEmpty || !(form.password2 ?? "").isEmpty {
+            guard password == form.password2 else {
                 return try await show(
                     request,
                     viewer: viewer,

@@ -104,6 +104,8 @@ struct Renderer: Sendable {
         case .forbidden: return errorPage("access_denied", "access_denied_text", status: .forbidden, viewer: viewer, strings: strings)
         case .notFound: return errorPage("not_found", "not_found_text", status: .notFound, viewer: viewer, strings: strings)
         case .badCSRF: return errorPage("bad_request", "csrf_failed", status: .forbidden, viewer: viewer, strings: strings)
+        case .badRequest: return errorPage("bad_request", "form_malformed", status: .badRequest, viewer: viewer, strings: strings)
+        case .tooLarge: return errorPage("bad_request", "form_too_large", status: .contentTooLarge, viewer: viewer, strings: strings)
         }
     }
 

@@ -22,7 +22,7 @@ struct RolePages: AdminPage {
         let readonly: Bool
     }
 
-    func list(_ viewer: Viewer, _ call: CallContext, query: FormData, flash: Flash?) async throws -> Response {
+    func list(_ viewer: Viewer, _ call: CallContext, query: ListQuery, flash: Flash?) async throws -> Response {
         let roles = try await services.roles.roles(RoleQuery(users: .count), by: call)
         let rows = roles.map { listing in
             Row(
@@ -46,6 +46,30 @@ struct RolePages: AdminPage {
     }
 
     // MARK: - Form
+
+    /// The posted role form. The action boxes post the names of the ticked ones; `shown_type` is the
+    /// user type whose actions the page showed, so a box left unticked is told from one not shown (the
+    /// type can be changed in the form without the page showing that type's actions).
+    struct Form: PostedForm {
+        var csrf: String?
+        var name: String?
+        var type: String?
+        var apiAccess: String?
+        var apiMode: String?
+        var apiMethods: String?
+        var shownType: String?
+        var actions: [String]?
+        var actionsDefaultAccess: String?
+
+        enum CodingKeys: String, CodingKey {
+            case csrf, name, type, actions
+            case apiAccess = "api_access"
+            case apiMode = "api_mode"
+            case apiMethods = "api_methods"
+            case shownType = "shown_type"
+            case actionsDefaultAccess = "actions_default_access"
+        }
+    }
 
     /// What the form shows: stored values when editing, posted ones when it comes back with errors.
     struct Values {
@@ -73,16 +97,17 @@ struct RolePages: AdminPage {
             defaultAccess = rules.actionsDefault
         }
 
-        init(_ form: FormData) {
-            name = form["name"] ?? ""
-            type = form["type"] ?? ""
-            apiAccess = form["api_access"] == "1"
-            apiMode = form["api_mode"] ?? "0"
-            methods = form["api_methods"] ?? ""
-            for action in RoleCatalog.actions(type: 3) {
-                if let status = form["action.\(action)"] { actions[action] = status == "1" }
+        init(_ form: Form) {
+            name = form.name ?? ""
+            type = form.type ?? ""
+            apiAccess = form.apiAccess == "1"
+            apiMode = form.apiMode ?? "0"
+            methods = form.apiMethods ?? ""
+            let ticked = Set(form.actions ?? [])
+            for action in form.shownType.flatMap({ Int($0) }).map({ RoleCatalog.actions(type: $0) }) ?? [] {
+                actions[action] = ticked.contains(action)
             }
-            defaultAccess = form["actions_default_access"] == "1"
+            defaultAccess = form.actionsDefaultAccess == "1"
         }
 
         /// The actions the form offers for the chosen user type.
@@ -125,7 +150,7 @@ struct RolePages: AdminPage {
         let data: [String: Any] = [
             "form": [
                 "name": values.name, "readonly": values.readonly, "apiAccess": values.apiAccess, "allowList": values.apiMode == "1",
-                "methods": values.methods, "defaultAccess": values.defaultAccess,
+                "methods": values.methods, "defaultAccess": values.defaultAccess, "shownType": values.type,
             ],
             "types": selectOptions((1...3).map { (String($0), viewer.t("type_\($0)")) }, selected: values.type),
             "actions": values.availableActions.map { name in
@@ -138,7 +163,7 @@ struct RolePages: AdminPage {
 
     // MARK: - Create, update
 
-    func save(_ viewer: Viewer, _ call: CallContext, _ form: FormData, id: String?, secure: Bool) async throws -> Response {
+    func save(_ viewer: Viewer, _ call: CallContext, _ form: Form, id: String?, secure: Bool) async throws -> Response {
         var values = Values(form)
         var stored: Role?
         if let id {

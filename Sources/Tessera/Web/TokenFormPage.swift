@@ -24,6 +24,25 @@ struct TokenFormPage: Sendable {
         }
     }
 
+    /// The posted token form. `expires_state` and `status` are checkboxes: "1" (expires) and "0"
+    /// (enabled) when ticked, absent otherwise; `regenerate` asks for a new value on update.
+    struct Form: PostedForm {
+        var csrf: String?
+        var name: String?
+        var userid: String?
+        var description: String?
+        var expiresState: String?
+        var expiresAt: String?
+        var status: String?
+        var regenerate: String?
+
+        enum CodingKeys: String, CodingKey {
+            case csrf, name, userid, description, status, regenerate
+            case expiresState = "expires_state"
+            case expiresAt = "expires_at"
+        }
+    }
+
     /// The fields of a posted form that passed the form's own checks.
     struct Fields {
         var name: String
@@ -61,7 +80,7 @@ struct TokenFormPage: Sendable {
 
     func create(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
         var request = request
-        let (viewer, form) = try await pages.poster(&request, variant)
+        let (viewer, form) = try await pages.poster(&request, variant, Form.self)
         let call = viewer.context(services, ip: context.clientIP)
         var (values, fields, errors) = read(form, viewer, variant, creating: true)
         let owner = UserID(values.userid)
@@ -96,7 +115,7 @@ struct TokenFormPage: Sendable {
 
     func update(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
         var request = request
-        let (viewer, form) = try await pages.poster(&request, variant)
+        let (viewer, form) = try await pages.poster(&request, variant, Form.self)
         let call = viewer.context(services, ip: context.clientIP)
         let token = try await self.token(context, variant, call)
         var (values, fields, errors) = read(form, viewer, variant, creating: false)
@@ -115,7 +134,7 @@ struct TokenFormPage: Sendable {
         )
         do {
             try await services.tokens.update([change], by: call, onlyOwn: variant.onlyOwn)
-            if form["regenerate"] == "1" {
+            if form.regenerate == "1" {
                 let generated = try await services.tokens.generate(token.id, by: call, onlyOwn: variant.onlyOwn)
                 return view(
                     viewer,
@@ -170,16 +189,16 @@ struct TokenFormPage: Sendable {
     }
 
     /// Reads the posted form; returns the values to show again and either the fields or the field errors.
-    private func read(_ form: FormData, _ viewer: Viewer, _ variant: Variant, creating: Bool) -> (Values, Fields?, [String]) {
+    private func read(_ form: Form, _ viewer: Viewer, _ variant: Variant, creating: Bool) -> (Values, Fields?, [String]) {
         var values = Values()
-        values.name = form["name"] ?? ""
-        values.description = form["description"] ?? ""
-        values.expiresState = form["expires_state"] == "1"
-        values.expiresAt = form["expires_at"] ?? ""
-        values.enabled = form["status"] == "0"
-        values.userid = variant == .own ? viewer.account.userid : (form["userid"] ?? "")
+        values.name = form.name ?? ""
+        values.description = form.description ?? ""
+        values.expiresState = form.expiresState == "1"
+        values.expiresAt = form.expiresAt ?? ""
+        values.enabled = form.status == "0"
+        values.userid = variant == .own ? viewer.account.userid : (form.userid ?? "")
         var errors: [String] = []
-        if form["name"] == nil {
+        if form.name == nil {
             errors.append(viewer.t("field_mandatory", "name"))
         } else if values.name.isEmpty {
             errors.append(viewer.t("field_cannot_be_empty", "name"))
@@ -187,9 +206,9 @@ struct TokenFormPage: Sendable {
         if creating, values.userid.isEmpty { errors.append(viewer.t("field_mandatory", "userid")) }
         var expiry = Expiry.never
         if values.expiresState {
-            if form["expires_at"] == nil || values.expiresAt.isEmpty {
+            if form.expiresAt == nil || values.expiresAt.isEmpty {
                 errors.append(
-                    values.expiresAt.isEmpty && form["expires_at"] != nil
+                    values.expiresAt.isEmpty && form.expiresAt != nil
                         ? viewer.t("field_time_expected", "expires_at") : viewer.t("field_mandatory", "expires_at")
                 )
             } else if let time = viewer.dates.parse(values.expiresAt) {

@@ -6,6 +6,29 @@ struct TokenListPage: Sendable {
     var services: Services { pages.services }
     typealias Variant = TokenPages.Variant
 
+    /// The filter form of the list, sent as a query string: `filter_set` applies it, `filter_rst` resets it.
+    struct FilterQuery: Decodable, Sendable {
+        var filterSet: String?
+        var filterRst: String?
+        var filterName: String?
+        var filterUserids: [String]?
+        var filterExpiresState: String?
+        var filterExpiresDays: String?
+        var filterCreatorUserids: [String]?
+        var filterStatus: String?
+
+        enum CodingKeys: String, CodingKey {
+            case filterSet = "filter_set"
+            case filterRst = "filter_rst"
+            case filterName = "filter_name"
+            case filterUserids = "filter_userids"
+            case filterExpiresState = "filter_expires_state"
+            case filterExpiresDays = "filter_expires_days"
+            case filterCreatorUserids = "filter_creator_userids"
+            case filterStatus = "filter_status"
+        }
+    }
+
     /// The list filter, remembered per user in the profile.
     struct Filter {
         var name = ""
@@ -29,15 +52,15 @@ struct TokenListPage: Sendable {
         }
 
         /// Profile values for a submitted filter form.
-        static func submitted(_ query: FormData, prefix: String) -> [String: String?] {
-            let days = query["filter_expires_days"].flatMap { Int($0) }.map { min(max($0, 0), 999) } ?? 14
-            let status = query["filter_status"].flatMap { Int64($0) }.flatMap { TokenStatus(rawValue: $0) }
+        static func submitted(_ query: FilterQuery, prefix: String) -> [String: String?] {
+            let days = query.filterExpiresDays.flatMap { Int($0) }.map { min(max($0, 0), 999) } ?? 14
+            let status = query.filterStatus.flatMap { Int64($0) }.flatMap { TokenStatus(rawValue: $0) }
             return [
-                prefix + "filter_name": query["filter_name"] ?? "",
-                prefix + "filter_userids": query.ids("filter_userids[]").joined(separator: ","),
-                prefix + "filter_expires_state": query["filter_expires_state"] == "1" ? "1" : "0",
+                prefix + "filter_name": query.filterName ?? "",
+                prefix + "filter_userids": digitsOnly(query.filterUserids).joined(separator: ","),
+                prefix + "filter_expires_state": query.filterExpiresState == "1" ? "1" : "0",
                 prefix + "filter_expires_days": String(days),
-                prefix + "filter_creator_userids": query.ids("filter_creator_userids[]").joined(separator: ","),
+                prefix + "filter_creator_userids": digitsOnly(query.filterCreatorUserids).joined(separator: ","),
                 prefix + "filter_status": status.map { String($0.rawValue) } ?? "-1",
                 prefix + "page": "1",
             ]
@@ -75,7 +98,8 @@ struct TokenListPage: Sendable {
         let viewer = try await pages.viewer(request, variant)
         let prefix = variant.profilePrefix
         let call = viewer.context(services, ip: context.clientIP)
-        try await services.profiles.store(Self.profileChanges(request.query, variant), by: call)
+        let changes = Self.profileChanges(try request.query(FilterQuery.self), try request.query(ListQuery.self), variant)
+        try await services.profiles.store(changes, by: call)
         let stored = try await services.profiles.values(prefix: prefix, by: call)
         let filter = Filter(stored, prefix: prefix)
         let searchLimit = max(1, viewer.settings.int("search_limit"))
@@ -128,14 +152,14 @@ struct TokenListPage: Sendable {
     }
 
     /// What a request's query changes in the remembered filter, sorting and page.
-    private static func profileChanges(_ query: FormData, _ variant: Variant) -> [String: String?] {
+    private static func profileChanges(_ filter: FilterQuery, _ list: ListQuery, _ variant: Variant) -> [String: String?] {
         let prefix = variant.profilePrefix
-        var updates: [String: String?] = query["filter_set"] != nil ? Filter.submitted(query, prefix: prefix) : [:]
-        if query["filter_rst"] != nil {
+        var updates: [String: String?] = filter.filterSet != nil ? Filter.submitted(filter, prefix: prefix) : [:]
+        if filter.filterRst != nil {
             for key in Filter.keys { updates[prefix + key] = .some(nil) }
             updates[prefix + "page"] = "1"
         }
-        updates.merge(layout(variant, names: [:]).profileChanges(query)) { $1 }
+        updates.merge(layout(variant, names: [:]).profileChanges(list)) { $1 }
         return updates
     }
 

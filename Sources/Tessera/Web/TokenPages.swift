@@ -51,8 +51,8 @@ struct TokenPages: Sendable {
     }
 
     /// The viewer of a form post with its CSRF token, if the page is theirs to use.
-    func poster(_ request: inout Request, _ variant: Variant) async throws -> (Viewer, FormData) {
-        let form = try await request.form()
+    func poster<Form: PostedForm>(_ request: inout Request, _ variant: Variant, _: Form.Type) async throws -> (Viewer, Form) {
+        let form = try await request.form(Form.self)
         let viewer = try await web.poster(request, form)
         guard variant.allowed(viewer) else { throw WebFailure.forbidden }
         return (viewer, form)
@@ -72,6 +72,12 @@ struct TokenPages: Sendable {
 
     // MARK: - Enable, disable, delete
 
+    /// The tokens a mass action is for (`tokenids[]`, Zabbix's name).
+    struct Selection: PostedForm {
+        var csrf: String?
+        var tokenids: [String]?
+    }
+
     enum MassAction: String, CaseIterable, Sendable {
         case enable
         case disable
@@ -90,8 +96,8 @@ struct TokenPages: Sendable {
 
     private func mass(_ request: Request, _ context: AppRequestContext, _ variant: Variant, _ action: MassAction) async throws -> Response {
         var request = request
-        let (viewer, form) = try await poster(&request, variant)
-        let ids = form.ids("tokenids[]").compactMap { TokenID($0) }
+        let (viewer, form) = try await poster(&request, variant, Selection.self)
+        let ids = digitsOnly(form.tokenids).compactMap { TokenID($0) }
         let titles = action.titles(one: ids.count == 1)
         let call = viewer.context(services, ip: context.clientIP)
         let flash: Flash

@@ -6,10 +6,15 @@ import Hummingbird
 struct UserLookup: Sendable {
     let web: WebSession
 
+    struct Search: Decodable {
+        var search: String?
+    }
+
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("ui/users") { request, context in
             guard let viewer = try? await web.viewer(request) else { return Response(status: .unauthorized) }
-            let filter = UserFilter(search: request.query["search"], order: .username, limit: 20)
+            guard let query = try? request.query(Search.self) else { return Response(status: .badRequest) }
+            let filter = UserFilter(search: query.search, order: .username, limit: 20)
             let users = try await web.services.users.records(filter, by: viewer.context(web.services, ip: context.clientIP))
             let list = users.map { user -> JSON in ["userid": .string(user.id.description), "label": .string(user.names.fullName)] }
             // `<` and `>` only occur inside strings: escaped, the JSON cannot be read as markup.

@@ -23,7 +23,7 @@ struct UserPages: AdminPage {
         let enabled: Bool
     }
 
-    func list(_ viewer: Viewer, _ call: CallContext, query: FormData, flash: Flash?) async throws -> Response {
+    func list(_ viewer: Viewer, _ call: CallContext, query: ListQuery, flash: Flash?) async throws -> Response {
         let rows = try await services.users.records(UserFilter(), by: call).map { user in
             Row(
                 id: user.id.description,
@@ -58,6 +58,27 @@ struct UserPages: AdminPage {
 
     // MARK: - Form
 
+    /// The posted user form (the guest's language select is disabled, so not posted).
+    struct Form: PostedForm {
+        var csrf: String?
+        var username: String?
+        var name: String?
+        var surname: String?
+        var usrgrps: [String]?
+        var roleid: String?
+        var lang: String?
+        var timezone: String?
+        var rowsPerPage: String?
+        var autologout: String?
+        var password1: String?
+        var password2: String?
+
+        enum CodingKeys: String, CodingKey {
+            case csrf, username, name, surname, usrgrps, roleid, lang, timezone, autologout, password1, password2
+            case rowsPerPage = "rows_per_page"
+        }
+    }
+
     /// What the form shows: stored values when editing, posted ones when it comes back with errors.
     struct Values {
         var username = ""
@@ -85,16 +106,16 @@ struct UserPages: AdminPage {
         }
 
         /// The posted values (passwords are never sent back to the browser).
-        init(_ form: FormData) {
-            username = form["username"] ?? ""
-            name = form["name"] ?? ""
-            surname = form["surname"] ?? ""
-            usrgrpids = form.ids("usrgrps[]")
-            roleid = form["roleid"] ?? ""
-            lang = form["lang"] ?? "default"
-            timezone = form["timezone"] ?? "default"
-            rowsPerPage = form["rows_per_page"] ?? ""
-            autologout = form["autologout"] ?? ""
+        init(_ form: Form) {
+            username = form.username ?? ""
+            name = form.name ?? ""
+            surname = form.surname ?? ""
+            usrgrpids = digitsOnly(form.usrgrps)
+            roleid = form.roleid ?? ""
+            lang = form.lang ?? "default"
+            timezone = form.timezone ?? "default"
+            rowsPerPage = form.rowsPerPage ?? ""
+            autologout = form.autologout ?? ""
         }
     }
 
@@ -141,7 +162,7 @@ struct UserPages: AdminPage {
 
     // MARK: - Create, update
 
-    func save(_ viewer: Viewer, _ call: CallContext, _ form: FormData, id: String?, secure: Bool) async throws -> Response {
+    func save(_ viewer: Viewer, _ call: CallContext, _ form: Form, id: String?, secure: Bool) async throws -> Response {
         var guest = false
         if let id {
             guard let user = try await user(call, id) else { throw WebFailure.forbidden }
@@ -149,8 +170,8 @@ struct UserPages: AdminPage {
         }
         let values = Values(form)
         let failed = id == nil ? "cannot_add_user" : "cannot_update_user"
-        let password = form["password1"] ?? ""
-        guard password == form["password2"] ?? "" else {
+        let password = form.password1 ?? ""
+        guard password == form.password2 ?? "" else {
             return try await render(
                 viewer,
                 call,
@@ -176,7 +197,7 @@ struct UserPages: AdminPage {
             surname: values.surname,
             password: password.isEmpty ? nil : password,
             autologout: values.autologout,
-            lang: form["lang"] != nil ? values.lang : nil,
+            lang: form.lang != nil ? values.lang : nil,
             rowsPerPage: rowsPerPage,
             timezone: values.timezone,
             role: RoleID(values.roleid),

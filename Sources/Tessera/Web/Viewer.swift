@@ -43,4 +43,8 @@ enum WebFailure: Error {
     case forbidden
     case notFound
     case badCSRF
+    /// A form or query string that is not the page's form (a field given twice, a list where one value belongs).
+    case badRequest
+    /// A form body over `maxFormBody`.
+    case tooLarge
 }

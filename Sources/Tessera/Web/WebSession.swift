@@ -41,9 +41,9 @@ struct WebSession: Sendable {
     }
 
     /// The viewer of a form post whose CSRF token matches.
-    func poster(_ request: Request, _ form: FormData) async throws -> Viewer {
+    func poster(_ request: Request, _ form: some PostedForm) async throws -> Viewer {
         let viewer = try await viewer(request)
-        guard let token = form["csrf"], constantTimeEquals(token, viewer.csrf) else { throw WebFailure.badCSRF }
+        guard let token = form.csrf, constantTimeEquals(token, viewer.csrf) else { throw WebFailure.badCSRF }
         return viewer
     }
 
@@ -62,15 +62,4 @@ struct WebSession: Sendable {
     static func sessionCookie(_ value: String, secure: Bool, maxAge: Int? = nil) -> String {
         Cookie(name: cookie, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax).description
     }
-}
-
-extension Request {
-    /// The body of a form post (at most 1 MiB).
-    mutating func form() async throws -> FormData {
-        let buffer = try await collectBody(upTo: 1 << 20)
-        return FormData(String(buffer: buffer))
-    }
-
-    /// The query string as form data.
-    var query: FormData { FormData(uri.query ?? "") }
 }
