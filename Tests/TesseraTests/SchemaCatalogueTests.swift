@@ -25,6 +25,18 @@ struct SchemaCatalogueTests {
         }
     }
 
+    /// `user.login`'s and `user.checkAuthentication`'s user object lists the `users` columns as the
+    /// catalogue does (the typed account prints them itself), with what `user.get` prints for each.
+    @Test(arguments: Engine.available)
+    func accountPrintsTheUsersColumnsAsTheAPIDoes(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let account = try #require(try await h.database.read { db in try await UserRepository.account(db, id: UserID(1)) })
+            #expect(account.apiColumns.map(\.key) == UserRepository.table.columnNames)
+            let listed = try await h.result("user.get", ["userids": "1", "output": "extend"], auth: try await h.login())
+            #expect(listed == [.object(JSONObject(account.apiColumns.map { ($0.key, JSON.string($0.value)) }))])
+        }
+    }
+
     /// Each table's columns and their declared types, lowercased.
     static func columns(_ db: any SQLDatabase, _ engine: Engine) async throws -> [String: [String: String]] {
         var columns: [String: [String: String]] = [:]

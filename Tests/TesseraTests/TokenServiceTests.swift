@@ -150,11 +150,9 @@ struct TokenServiceTests {
             let principal = Principal(
                 id: UserID(2),
                 username: "guest",
-                roleid: "4",
+                roleid: RoleID(4),
                 type: .superAdmin,
                 credential: .local,
-                debugMode: 0,
-                guiAccess: 0,
                 rules: RoleRules()
             )
             let guest = h.services.context(for: principal, ip: "127.0.0.1")

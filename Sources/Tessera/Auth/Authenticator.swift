@@ -68,10 +68,10 @@ struct Authenticator: Sendable {
         let found = try await database.read { db in try await TokenRepository.credential(db, hash: hash) }
         guard let found else { throw await refuse(.unknown) }
         guard found.status == .enabled else { throw await refuse(.disabled) }
-        let userid = found.owner.description
+        let userid = found.owner
         let expiresAt = found.expiry.unixTime
         try checkExpiry(expiresAt, now: now)
-        guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }),
+        guard let account = try await database.read({ db in try await UserRepository.account(db, id: userid) }),
             !account.isDisabled
         else {
             telemetry.refused(.ownerDisabled)
@@ -97,10 +97,10 @@ struct Authenticator: Sendable {
         guard let found, found.active else { throw refusedSession() }
         let userid = found.userid
         let lastaccess = found.lastaccess
-        guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }) else {
+        guard let account = try await database.read({ db in try await UserRepository.account(db, id: userid) }) else {
             throw refusedSession()
         }
-        let autologout = TimeUnit.seconds(account.string("autologout")) ?? 0
+        let autologout = TimeUnit.seconds(account.autologout) ?? 0
         // The session's own bookkeeping is best effort: when the database cannot be written (disk full,
         // read-only), reads go on and an ended session is refused all the same.
         if account.isDisabled || (autologout != 0 && lastaccess + Int64(autologout) <= now) {

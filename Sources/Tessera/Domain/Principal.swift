@@ -20,12 +20,9 @@ public enum Credential: Sendable, Equatable {
 public struct Principal: Sendable {
     public let id: UserID
     public let username: String
-    public let roleid: String
+    public let roleid: RoleID
     public let type: UserType
     public let credential: Credential
-    /// Group flags over all the user's groups.
-    public let debugMode: Int
-    public let guiAccess: Int
     /// The rules of the user's role.
     let rules: RoleRules
 

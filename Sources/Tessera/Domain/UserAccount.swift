@@ -1,34 +1,67 @@
-/// A user row with what authentication derives from it: the role's type and the flags of its groups.
+/// A stored user as authentication sees it: the `users` row, its password hash, and what the user's
+/// role and groups give. What `user.login` and `user.checkAuthentication` return is built from it.
 struct UserAccount: Sendable {
-    /// Every column of `users` except `passwd`, as the API prints them, in `output: "extend"` order.
-    var fields: JSONObject
+    let id: UserID
+    var names: UserNames
+    var url: String
+    var autologin: Int64
+    /// As stored: a time unit (`15m`) or "0" (never signed out for inactivity).
+    var autologout: String
+    var lang: String
+    var refresh: String
+    var theme: String
+    var attemptFailed: Int64
+    var attemptIP: String
+    var attemptClock: Int64
+    var rowsPerPage: Int64
+    var timezone: String
+    var roleid: RoleID
     var passwordHash: String
-    var roleType: Int
-    /// Over all the user's groups: disabled if any is disabled, highest frontend access, debug if any has it.
-    var usersStatus: Int
-    var guiAccess: Int
-    var debugMode: Int
+    /// The type of the user's role (nil for a role that is gone).
+    var roleType: UserType?
+    /// Over all the user's groups: disabled if any is, the highest frontend access, debug if any has it.
+    var groupStatus: GroupStatus
+    var guiAccess: GUIAccess
+    var debugMode: DebugMode
 
-    var userid: String { fields["userid"]?.stringValue ?? "0" }
-    var username: String { fields["username"]?.stringValue ?? "" }
-    var roleid: String { fields["roleid"]?.stringValue ?? "0" }
-    var isDisabled: Bool { usersStatus == 1 }
+    var username: String { names.username }
+    var isDisabled: Bool { groupStatus == .disabled }
+    var isGuest: Bool { names.username == "guest" }
 
-    func string(_ column: String) -> String { fields[column]?.stringValue ?? "" }
-    func int(_ column: String) -> Int { Int(string(column)) ?? 0 }
+    /// The row's columns as the API prints them (every value a string), in `output: "extend"` order —
+    /// the order of `SchemaCatalogue.users`, which a test holds them to.
+    var apiColumns: KeyValuePairs<String, String> {
+        [
+            "userid": id.description, "username": names.username, "name": names.name, "surname": names.surname, "url": url,
+            "autologin": String(autologin), "autologout": autologout, "lang": lang, "refresh": refresh, "theme": theme,
+            "attempt_failed": String(attemptFailed), "attempt_ip": attemptIP, "attempt_clock": String(attemptClock),
+            "rows_per_page": String(rowsPerPage), "timezone": timezone, "roleid": roleid.description,
+        ]
+    }
+
+    /// The stored value of a field as the audit log shows it (nil for the password and the groups,
+    /// which are not columns the log compares).
+    func text(of field: UserField) -> String? {
+        switch field {
+        case .username: return names.username
+        case .name: return names.name
+        case .surname: return names.surname
+        case .url: return url
+        case .autologin: return String(autologin)
+        case .autologout: return autologout
+        case .lang: return lang
+        case .refresh: return refresh
+        case .theme: return theme
+        case .rowsPerPage: return String(rowsPerPage)
+        case .timezone: return timezone
+        case .roleid: return roleid.description
+        case .passwd, .usrgrps: return nil
+        }
+    }
 
     /// The principal this account acts as, once authenticated with `credential`.
     func principal(_ credential: Credential, rules: RoleRules) -> Principal {
-        Principal(
-            id: UserID(userid) ?? UserID(0),
-            username: username,
-            roleid: roleid,
-            type: UserType(rawValue: roleType) ?? .user,
-            credential: credential,
-            debugMode: debugMode,
-            guiAccess: guiAccess,
-            rules: rules
-        )
+        Principal(id: id, username: names.username, roleid: roleid, type: roleType ?? .user, credential: credential, rules: rules)
     }
 
     /// `username (name surname)`, as the lists show users.

@@ -56,18 +56,19 @@ struct SessionAPI: Sendable {
     /// role and groups give, the caller's address and the session id. Built in one pass: it is most
     /// of the work of `user.checkAuthentication`.
     static func userData(_ account: UserAccount, settings: Settings, ip: String, sessionid: String?) -> JSONObject {
-        var data = JSONObject(minimumCapacity: account.fields.count + 5)
-        account.fields.forEachPair { key, value in
+        let columns = account.apiColumns
+        var data = JSONObject(minimumCapacity: columns.count + 5)
+        for (key, value) in columns {
             switch key {
             case "lang" where value == "default": data.append(key, .string(settings.string("default_lang")))
             case "timezone" where value == "default": data.append(key, .string(settings.string("default_timezone")))
-            default: data.append(key, value)
+            default: data.append(key, .string(value))
             }
         }
-        data.append("type", .int(account.roleType))
+        data.append("type", .int(account.roleType?.rawValue ?? 0))
         data.append("userip", .string(ip))
-        data.append("debug_mode", .int(account.debugMode))
-        data.append("gui_access", .int(account.guiAccess))
+        data.append("debug_mode", .int(account.debugMode.rawValue))
+        data.append("gui_access", .int(account.guiAccess.rawValue))
         if let sessionid { data.append("sessionid", .string(sessionid)) }
         return data
     }

@@ -102,7 +102,7 @@ public struct RoleService: Sendable {
                 let name = edit.name.flatMap { $0 == role.name ? nil : $0 }
                 if let name { try await Self.checkNameFree(db, name, except: role.id) }
                 let type = edit.type ?? role.type
-                if role.id == RoleID(caller.principal.roleid), type != role.type {
+                if role.id == caller.principal.roleid, type != role.type {
                     throw APIError.application("Cannot change the user type of own role.")
                 }
                 if let given = edit.rules {

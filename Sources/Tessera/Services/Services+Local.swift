@@ -6,7 +6,7 @@ extension Services {
     public func localCaller(as username: String?, ip: String) async throws -> CallContext {
         let account = try await database.read { db in
             if let username { return try await UserRepository.account(db, username: username) }
-            return try await UserRepository.account(db, userid: "1")
+            return try await UserRepository.account(db, id: UserID(1))
         }
         let who = username.map { "\"\($0)\"" } ?? "userid 1"
         guard let account else { throw ConfigurationError("cannot act as \(who): there is no such user") }

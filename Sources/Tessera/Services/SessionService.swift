@@ -55,15 +55,15 @@ struct SessionService: Sendable {
         func fail(_ error: APIError, account: UserAccount?, extra: [AuditLog.Record] = [], counted: Bool = false) async throws -> Never {
             failures.failed(ip)
             try await database.transaction { db in
-                if counted, let account, let id = UserID(account.userid) { try await UserRepository.recordFailedLogin(db, id: id, ip: ip, at: now) }
+                if counted, let account { try await UserRepository.recordFailedLogin(db, id: account.id, ip: ip, at: now) }
                 try await AuditLog.write(
                     db,
-                    userid: account?.userid,
+                    userid: account?.id.description,
                     username: account?.username ?? username,
                     ip: ip,
                     clock: now,
                     recordsetid: recordsetid,
-                    extra + [.init(action: .loginFailed, resource: .user, resourceid: account?.userid, resourcename: "", details: nil)]
+                    extra + [.init(action: .loginFailed, resource: .user, resourceid: account?.id.description, resourcename: "", details: nil)]
                 )
             }
             throw error
@@ -74,8 +74,8 @@ struct SessionService: Sendable {
         }
         if account.isDisabled { try await fail(.params("No permissions for system access."), account: account) }
         let settings = try await database.read { db in try await Settings.load(db) }
-        let failed = account.int("attempt_failed")
-        if failed >= settings.loginAttempts, settings.loginBlockSeconds - Int(now - Int64(account.int("attempt_clock"))) > 0 {
+        let failed = account.attemptFailed
+        if failed >= settings.loginAttempts, settings.loginBlockSeconds - Int(now - account.attemptClock) > 0 {
             try await fail(.application(Self.failedLogin), account: account)
         }
         guard try await Passwords.verify(password, hash: account.passwordHash) else {
@@ -86,7 +86,7 @@ struct SessionService: Sendable {
                     .init(
                         action: .update,
                         resource: .user,
-                        resourceid: account.userid,
+                        resourceid: account.id.description,
                         resourcename: account.username,
                         details: AuditLog.updateDetails("user", [("attempt_failed", String(failed + 1), String(failed))])
                     )
@@ -97,22 +97,22 @@ struct SessionService: Sendable {
         let sessionid = try await database.transaction { db -> String in
             var records: [AuditLog.Record] = []
             if failed != 0 {
-                try await UserRepository.resetFailedLogins(db, ids: [UserID(account.userid) ?? UserID(0)])
+                try await UserRepository.resetFailedLogins(db, ids: [account.id])
                 records.append(
                     .init(
                         action: .update,
                         resource: .user,
-                        resourceid: account.userid,
+                        resourceid: account.id.description,
                         resourcename: account.username,
                         details: AuditLog.updateDetails("user", [("attempt_failed", "0", String(failed))])
                     )
                 )
             }
-            let sessionid = try await SessionRepository.create(db, userid: account.userid, now: now)
-            records.append(.init(action: .login, resource: .user, resourceid: account.userid, resourcename: "", details: nil))
+            let sessionid = try await SessionRepository.create(db, userid: account.id, now: now)
+            records.append(.init(action: .login, resource: .user, resourceid: account.id.description, resourcename: "", details: nil))
             try await AuditLog.write(
                 db,
-                userid: account.userid,
+                userid: account.id.description,
                 username: account.username,
                 ip: ip,
                 clock: now,
@@ -133,7 +133,7 @@ struct SessionService: Sendable {
             )
         }
         try await database.transaction { db in
-            try await SessionRepository.terminate(db, sessionid: sessionid, userid: context.principal.userid)
+            try await SessionRepository.terminate(db, sessionid: sessionid, userid: context.principal.id)
             try await AuditLog.write(
                 db,
                 context,

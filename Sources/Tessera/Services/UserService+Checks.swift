@@ -36,9 +36,9 @@ extension UserService {
         _ accounts: [UserID: UserAccount],
         by me: Principal
     ) async throws {
-        let leaving = users.filter { user in user.fields.role.map { $0.description != accounts[user.id]?.roleid } ?? false }.map(\.id)
+        let leaving = users.filter { user in user.fields.role.map { $0 != accounts[user.id]?.roleid } ?? false }.map(\.id)
         if !leaving.isEmpty, let readonly = try await RoleRepository.readonly(db),
-            leaving.contains(where: { accounts[$0]?.roleid == readonly.id.description }),
+            leaving.contains(where: { accounts[$0]?.roleid == readonly.id }),
             try await GroupRepository.activeSuperAdmins(db, excluding: leaving.map(\.description)) == 0
         {
             throw APIError.params("At least one active user must exist with role \"\(readonly.name)\".")
@@ -49,7 +49,7 @@ extension UserService {
         }
         try await checkReferences(db, users.map(\.fields))
         for user in users where user.id == me.id {
-            if let role = user.fields.role, role.description != accounts[me.id]?.roleid { throw APIError.params("User cannot change own role.") }
+            if let role = user.fields.role, role != accounts[me.id]?.roleid { throw APIError.params("User cannot change own role.") }
             let groups = try await GroupRepository.groups(db, ids: (user.fields.groups ?? []).map(\.description))
             if groups.values.contains(where: { $0["users_status"] == "1" || $0["gui_access"] == "3" }) {
                 throw APIError.params("User cannot add himself to a disabled group or a group with disabled GUI access.")

@@ -1,13 +1,3 @@
-/// How a user is named: login name, first name and surname.
-public struct UserNames: Sendable, Equatable {
-    public let username: String
-    public let name: String
-    public let surname: String
-
-    /// `username (name surname)`, as lists and pickers show users.
-    public var fullName: String { UserAccount.fullName(username, name, surname) }
-}
-
 extension UserService {
     /// The names of those of the users that the caller may see.
     public func names(of ids: [UserID], by caller: CallContext) async throws -> [UserID: UserNames] {

@@ -93,7 +93,7 @@ public struct UserService: Sendable {
         let accounts = try await database.read { db -> [UserID: UserAccount] in
             var accounts: [UserID: UserAccount] = [:]
             for id in ids {
-                if let account = try await UserRepository.account(db, userid: id.description) { accounts[id] = account }
+                if let account = try await UserRepository.account(db, id: id) { accounts[id] = account }
             }
             return accounts
         }
@@ -109,8 +109,8 @@ public struct UserService: Sendable {
                 let reason = policy.violation(
                     password,
                     username: user.username ?? account.username,
-                    name: user.name ?? account.string("name"),
-                    surname: user.surname ?? account.string("surname")
+                    name: user.name ?? account.names.name,
+                    surname: user.surname ?? account.names.surname
                 )
                 if let reason { throw APIError.params("Incorrect value for field \"/\(index + 1)/passwd\": \(reason).") }
             }
@@ -138,7 +138,7 @@ public struct UserService: Sendable {
                         continue
                     }
                     guard let new = user.fields.text(of: field) else { continue }
-                    let old = account.string(field.rawValue)
+                    let old = account.text(of: field) ?? ""
                     guard new != old else { continue }
                     columns.append(field)
                     details.append(("user.\(field.rawValue)", ["update", .string(new), .string(old)]))
@@ -180,14 +180,14 @@ public struct UserService: Sendable {
             try await changes.announce(.everything, in: db)
             var accounts: [UserAccount] = []
             for id in ids {
-                guard let account = try await UserRepository.account(db, userid: id.description) else { throw APIError.noPermissions }
+                guard let account = try await UserRepository.account(db, id: id) else { throw APIError.noPermissions }
                 if id == caller.principal.id { throw APIError.params("User is not allowed to delete himself.") }
                 if account.username == "guest" {
                     throw APIError.params("Cannot delete Zabbix internal user \"guest\", try disabling that user.")
                 }
                 accounts.append(account)
             }
-            if let readonly = try await RoleRepository.readonly(db), accounts.contains(where: { $0.roleid == readonly.id.description }),
+            if let readonly = try await RoleRepository.readonly(db), accounts.contains(where: { $0.roleid == readonly.id }),
                 try await GroupRepository.activeSuperAdmins(db, excluding: ids.map(\.description)) == 0
             {
                 throw APIError.params("At least one active user must exist with role \"\(readonly.name)\".")
@@ -198,7 +198,7 @@ public struct UserService: Sendable {
             try await AuditLog.write(
                 db,
                 caller,
-                accounts.map { .init(action: .delete, resource: .user, resourceid: $0.userid, resourcename: $0.username, details: nil) }
+                accounts.map { .init(action: .delete, resource: .user, resourceid: $0.id.description, resourcename: $0.username, details: nil) }
             )
         }
         changes.apply(.everything)

@@ -41,8 +41,7 @@ public enum BulkSeeder {
 extension BulkSeeder {
     /// Creates (or regenerates) one token through the token service and returns its value.
     public static func probe(_ database: any Database, services: Services, userid: String, name: String) async throws -> String {
-        guard let account = try await database.read({ db in try await UserRepository.account(db, userid: userid) }),
-            let owner = UserID(userid)
+        guard let owner = UserID(userid), let account = try await database.read({ db in try await UserRepository.account(db, id: owner) })
         else {
             throw ConfigurationError("user \(userid) does not exist")
         }

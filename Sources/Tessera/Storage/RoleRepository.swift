@@ -92,9 +92,9 @@ enum RoleRepository {
     // MARK: - Rules
 
     /// The rules a role's users act under (authentication, the role gate, the web UI).
-    static func rules(_ db: any SQLDatabase, roleid: String) async throws -> RoleRules {
+    static func rules(_ db: any SQLDatabase, roleid: RoleID) async throws -> RoleRules {
         let rows = try await db.raw(
-            "SELECT name, value_int, value_str FROM role_rule WHERE roleid = \(bind: Int64(roleid) ?? -1) ORDER BY role_ruleid"
+            "SELECT name, value_int, value_str FROM role_rule WHERE roleid = \(bind: roleid.value) ORDER BY role_ruleid"
         ).all()
         var rules = RoleRules()
         var methods: [(Int, String)] = []

@@ -3,14 +3,14 @@ import SQLKit
 /// The `sessions` table, which keys sessions by `Secrets.sessionKey`, never by the id itself.
 enum SessionRepository {
     /// A session's owner, last use and whether it is still active (status 0).
-    static func find(_ db: any SQLDatabase, sessionid: String) async throws -> (userid: String, lastaccess: Int64, active: Bool)? {
+    static func find(_ db: any SQLDatabase, sessionid: String) async throws -> (userid: UserID, lastaccess: Int64, active: Bool)? {
         guard
             let row = try await db.raw(
                 "SELECT userid, lastaccess, status FROM sessions WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))"
             ).first()
         else { return nil }
         return (
-            String(try row.decode(column: "userid", as: Int64.self)), try row.decode(column: "lastaccess", as: Int64.self),
+            UserID(try row.decode(column: "userid", as: Int64.self)), try row.decode(column: "lastaccess", as: Int64.self),
             try row.decode(column: "status", as: Int.self) == 0
         )
     }
@@ -20,17 +20,17 @@ enum SessionRepository {
         try await db.raw("UPDATE sessions SET lastaccess = \(bind: now) WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))").run()
     }
 
-    static func create(_ db: any SQLDatabase, userid: String, now: Int64) async throws -> String {
+    static func create(_ db: any SQLDatabase, userid: UserID, now: Int64) async throws -> String {
         let sessionid = Secrets.newSessionID()
         try await db.raw(
-            "INSERT INTO sessions (sessionid, userid, lastaccess, status) VALUES (\(bind: Secrets.sessionKey(sessionid)), \(bind: Int64(userid) ?? 0), \(bind: now), 0)"
+            "INSERT INTO sessions (sessionid, userid, lastaccess, status) VALUES (\(bind: Secrets.sessionKey(sessionid)), \(bind: userid.value), \(bind: now), 0)"
         ).run()
         return sessionid
     }
 
     /// Drops the user's passive sessions and makes this one passive.
-    static func terminate(_ db: any SQLDatabase, sessionid: String, userid: String) async throws {
-        try await db.raw("DELETE FROM sessions WHERE userid = \(bind: Int64(userid) ?? 0) AND status = 1").run()
+    static func terminate(_ db: any SQLDatabase, sessionid: String, userid: UserID) async throws {
+        try await db.raw("DELETE FROM sessions WHERE userid = \(bind: userid.value) AND status = 1").run()
         try await db.raw("UPDATE sessions SET status = 1 WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))").run()
     }
 }

@@ -5,8 +5,8 @@ import SQLKit
 enum UserRepository {
     static let table = SchemaCatalogue.users.api
 
-    static func account(_ db: any SQLDatabase, userid: String) async throws -> UserAccount? {
-        try await account(db, where: "u.userid = \(bind: Int64(userid) ?? -1)")
+    static func account(_ db: any SQLDatabase, id: UserID) async throws -> UserAccount? {
+        try await account(db, where: "u.userid = \(bind: id.value)")
     }
 
     /// Exact, case-sensitive username match.
@@ -15,23 +15,37 @@ enum UserRepository {
     }
 
     private static func account(_ db: any SQLDatabase, where condition: SQLQueryString) async throws -> UserAccount? {
-        let columns = table.columnNames.map { "u." + $0 }.joined(separator: ", ")
         let query: SQLQueryString =
             """
-            SELECT \(unsafeRaw: columns), u.passwd, r.type AS role_type,
+            SELECT u.*, r.type AS role_type,
                 (SELECT COALESCE(MAX(g.users_status), 0) FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid WHERE ug.userid = u.userid) AS group_status,
                 (SELECT COALESCE(MAX(g.gui_access), 0) FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid WHERE ug.userid = u.userid) AS group_gui,
                 (SELECT COALESCE(MAX(g.debug_mode), 0) FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid WHERE ug.userid = u.userid) AS group_debug
             FROM users u LEFT JOIN role r ON r.roleid = u.roleid WHERE
             """ + " " + condition
         guard let row = try await db.raw(query).first() else { return nil }
+        func text(_ column: String) throws -> String { try row.decode(column: column, as: String.self) }
+        func int(_ column: String) throws -> Int64 { try row.decode(column: column, as: Int64.self) }
         return UserAccount(
-            fields: try table.decode(row, columns: table.columnNames),
-            passwordHash: try row.decode(column: "passwd", as: String.self),
-            roleType: try row.decode(column: "role_type", as: Int?.self) ?? 0,
-            usersStatus: try row.decode(column: "group_status", as: Int.self),
-            guiAccess: try row.decode(column: "group_gui", as: Int.self),
-            debugMode: try row.decode(column: "group_debug", as: Int.self)
+            id: UserID(try int("userid")),
+            names: UserNames(username: try text("username"), name: try text("name"), surname: try text("surname")),
+            url: try text("url"),
+            autologin: try int("autologin"),
+            autologout: try text("autologout"),
+            lang: try text("lang"),
+            refresh: try text("refresh"),
+            theme: try text("theme"),
+            attemptFailed: try int("attempt_failed"),
+            attemptIP: try text("attempt_ip"),
+            attemptClock: try int("attempt_clock"),
+            rowsPerPage: try int("rows_per_page"),
+            timezone: try text("timezone"),
+            roleid: RoleID(try int("roleid")),
+            passwordHash: try text("passwd"),
+            roleType: try row.decode(column: "role_type", as: Int?.self).flatMap { UserType(rawValue: $0) },
+            groupStatus: GroupStatus(rawValue: try row.decode(column: "group_status", as: Int.self)) ?? .disabled,
+            guiAccess: GUIAccess(rawValue: try row.decode(column: "group_gui", as: Int.self)) ?? .disabled,
+            debugMode: DebugMode(rawValue: try row.decode(column: "group_debug", as: Int.self)) ?? .disabled
         )
     }
 

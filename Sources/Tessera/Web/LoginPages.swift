@@ -36,9 +36,9 @@ struct LoginPages: Sendable {
             let signedIn = try await services.sessions.login(username: username, password: password, ip: context.clientIP, recordsetid: CUID.make())
             let sessionid = signedIn.sessionid
             let account = try await services.authenticator.authenticateSession(sessionid, extend: false)
-            if account.guiAccess == 3 {
+            if account.guiAccess == .disabled {
                 try? await services.database.transaction { db in
-                    try await SessionRepository.terminate(db, sessionid: sessionid, userid: account.userid)
+                    try await SessionRepository.terminate(db, sessionid: sessionid, userid: account.id)
                 }
                 return await self.form(request, username: username, flash: Flash(ok: false, title: "No permissions for system access."))
             }

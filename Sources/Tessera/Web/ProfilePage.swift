@@ -29,8 +29,8 @@ struct ProfilePage: Sendable {
     private func show(_ request: Request, viewer given: Viewer? = nil, flash: Flash? = nil, values: Form? = nil) async throws -> Response {
         let viewer: Viewer
         if let given { viewer = given } else { viewer = try await web.viewer(request) }
-        let lang = values?.lang ?? viewer.account.string("lang")
-        let zone = values?.timezone ?? viewer.account.string("timezone")
+        let lang = values?.lang ?? viewer.account.lang
+        let zone = values?.timezone ?? viewer.account.timezone
         let languages = [
             ("default", viewer.t("system_default")), ("en_US", "English (en_US)"), ("en_GB", "English (en_GB)"), ("nl_NL", "Nederlands (nl_NL)"),
         ]
@@ -39,7 +39,7 @@ struct ProfilePage: Sendable {
             "username": viewer.account.username,
             "languages": selectOptions(languages, selected: lang),
             "timezones": selectOptions(zones, selected: zone),
-            "rowsPerPage": values?.rowsPerPage ?? viewer.account.string("rows_per_page"),
+            "rowsPerPage": values?.rowsPerPage ?? String(viewer.account.rowsPerPage),
         ]
         return web.renderer.page(
             "profile",
@@ -57,7 +57,7 @@ struct ProfilePage: Sendable {
         let form = try await request.form(Form.self)
         let viewer = try await web.poster(request, form)
         var fields = UserFields(given: [])
-        if viewer.account.username != "guest", let lang = form.lang {
+        if !viewer.account.isGuest, let lang = form.lang {
             fields.lang = lang
             fields.given.append(.lang)
         }

@@ -55,7 +55,7 @@ struct TokenFormPage: Sendable {
         let viewer = try await pages.viewer(request, variant)
         // A sensible default instead of an empty required date: four weeks from now.
         let values = Values(
-            userid: viewer.account.userid,
+            userid: viewer.principal.userid,
             userLabel: viewer.displayName,
             expiresAt: viewer.dates.format(services.clock.now + 28 * 86400)
         )
@@ -196,7 +196,7 @@ struct TokenFormPage: Sendable {
         values.expiresState = form.expiresState == "1"
         values.expiresAt = form.expiresAt ?? ""
         values.enabled = form.status == "0"
-        values.userid = variant == .own ? viewer.account.userid : (form.userid ?? "")
+        values.userid = variant == .own ? viewer.principal.userid : (form.userid ?? "")
         var errors: [String] = []
         if form.name == nil {
             errors.append(viewer.t("field_mandatory", "name"))

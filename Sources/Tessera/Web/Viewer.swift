@@ -23,10 +23,10 @@ struct Viewer: Sendable {
 
     var permissions: Permissions { principal.permissions }
 
-    var rowsPerPage: Int { max(1, account.int("rows_per_page")) }
+    var rowsPerPage: Int { max(1, Int(account.rowsPerPage)) }
 
     /// `username (name surname)` as the lists show users.
-    var displayName: String { UserAccount.fullName(account.username, account.string("name"), account.string("surname")) }
+    var displayName: String { account.names.fullName }
 
     func context(_ services: Services, ip: String) -> CallContext { services.context(for: principal, ip: ip) }
 

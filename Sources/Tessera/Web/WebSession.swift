@@ -28,14 +28,14 @@ struct WebSession: Sendable {
         }
         let rules = try await services.database.read { db in try await RoleRepository.rules(db, roleid: account.roleid) }
         let settings = try await services.database.read { db in try await Settings.load(db) }
-        let code = Catalog.code(for: account.string("lang"), default: settings.string("default_lang"))
+        let code = Catalog.code(for: account.lang, default: settings.string("default_lang"))
         return Viewer(
             account: account,
             principal: account.principal(.session(sessionid), rules: rules),
             sessionid: sessionid,
             strings: renderer.catalog.strings(code),
             lang: code,
-            dates: DateText(userZone: account.string("timezone"), defaultZone: settings.string("default_timezone")),
+            dates: DateText(userZone: account.timezone, defaultZone: settings.string("default_timezone")),
             settings: settings
         )
     }
