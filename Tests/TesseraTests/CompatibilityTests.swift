@@ -26,6 +26,12 @@ struct CompatibilityTests {
         (try! NSRegularExpression(pattern: #""c[0-9a-z]{24}""#), #""CUID""#),
     ]
 
+    /// Steps where Tessera answers differently on purpose, each listed in docs/compatibility.md.
+    static let deliberateDifferences: [Int: String] = [
+        // `current_passwd` is a parameter of user.update, as in later Zabbix versions.
+        155: #"{"jsonrpc":"2.0","result":{"userids":["1"]},"id":155}"#
+    ]
+
     static func normalise(_ text: String) -> String {
         var text = text
         for (pattern, template) in patterns {
@@ -74,7 +80,7 @@ struct CompatibilityTests {
                 }
                 let response = await h.raw(body) ?? ""
                 raw.append(response)
-                #expect(Self.normalise(response) == step.response, "step \(index): \(step.step.encoded())")
+                #expect(Self.normalise(response) == Self.deliberateDifferences[index] ?? step.response, "step \(index): \(step.step.encoded())")
             }
         }
     }

@@ -38,6 +38,9 @@ public struct UserFields: Sendable {
     public var groups: [UserGroupID]?
     /// The fields the caller gave, in the order given: audit records list them so, as Zabbix's do.
     public var given: [UserField]
+    /// The caller's present password, which changing one's own password needs (`current_passwd`, as
+    /// later Zabbix versions have it); never stored.
+    public var currentPassword: String?
 
     public init(
         username: String? = nil,
@@ -54,7 +57,8 @@ public struct UserFields: Sendable {
         timezone: String? = nil,
         role: RoleID? = nil,
         groups: [UserGroupID]? = nil,
-        given: [UserField]? = nil
+        given: [UserField]? = nil,
+        currentPassword: String? = nil
     ) {
         self.username = username
         self.name = name
@@ -70,6 +74,7 @@ public struct UserFields: Sendable {
         self.timezone = timezone
         self.role = role
         self.groups = groups
+        self.currentPassword = currentPassword
         self.given = []
         self.given = given ?? UserField.allCases.filter { text(of: $0) != nil || ($0 == .usrgrps && groups != nil) }
     }
@@ -107,6 +112,7 @@ public struct UserFields: Sendable {
             default: text(of: field).map { object[field.rawValue] = .string($0) }
             }
         }
+        if let currentPassword { object["current_passwd"] = .string(currentPassword) }
         return object
     }
 }

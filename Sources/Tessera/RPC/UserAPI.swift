@@ -126,7 +126,8 @@ struct UserAPI: Sendable {
             timezone: item["timezone"]?.stringValue,
             role: item["roleid"]?.stringValue.flatMap { RoleID($0) },
             groups: item["usrgrps"]?.arrayValue.map { $0.compactMap { $0["usrgrpid"]?.stringValue.flatMap { UserGroupID($0) } } },
-            given: item.keys.compactMap { UserField(rawValue: $0) }
+            given: item.keys.compactMap { UserField(rawValue: $0) },
+            currentPassword: item["current_passwd"]?.stringValue
         )
     }
 

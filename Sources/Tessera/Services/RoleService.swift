@@ -28,12 +28,15 @@ public struct RoleService: Sendable {
             case .count(let count): return .count(count)
             case .rows(let roles):
                 var listings: [RoleListing] = []
+                // A role's users are everyone's to a Super admin; anyone else sees at most themself (as
+                // later Zabbix versions: 6.0.14 listed every user of the role, with every field).
+                let only = caller.principal.isSuperAdmin ? nil : caller.principal.id
                 for role in roles {
                     let rules = query.withRules ? RuleSet(rows: try await RoleRepository.storedRules(db, role.id).map(\.row)) : nil
                     let users: RoleListing.Users?
                     switch query.users {
-                    case .count?: users = .count(try await RoleRepository.userCount(db, role.id))
-                    case .rows(let columns)?: users = .rows(try await RoleRepository.users(db, role.id, columns: columns))
+                    case .count?: users = .count(try await RoleRepository.userCount(db, role.id, only: only))
+                    case .rows(let columns)?: users = .rows(try await RoleRepository.users(db, role.id, columns: columns, only: only))
                     case nil: users = nil
                     }
                     listings.append(RoleListing(role: role, rules: rules, users: users))

@@ -51,11 +51,11 @@ struct SessionService: Sendable {
         let now = clock.now
         try failures.check(ip)
 
-        /// Refuses the login with an audit record; `counted` also counts a failed attempt against the account.
+        /// Refuses the login with an audit record; `counted` also records the failed password on the account.
         func fail(_ error: APIError, account: UserAccount?, extra: [AuditLog.Record] = [], counted: Bool = false) async throws -> Never {
             failures.failed(ip)
             try await database.transaction { db in
-                if counted, let account { try await UserRepository.recordFailedLogin(db, id: account.id, ip: ip, at: now) }
+                if counted, let account { try await UserRepository.recordFailedPassword(db, id: account.id, ip: ip, at: now) }
                 try await AuditLog.write(
                     db,
                     userid: account?.id.description,
@@ -70,14 +70,23 @@ struct SessionService: Sendable {
         }
 
         guard let account = try await database.read({ db in try await UserRepository.account(db, username: username) }) else {
+            _ = try await Passwords.verify(password, hash: "")
             try await fail(.params(Self.failedLogin), account: nil)
         }
         if account.isDisabled { try await fail(.params("No permissions for system access."), account: account) }
         let settings = try await database.read { db in try await Settings.load(db) }
-        let failed = account.attemptFailed
-        if failed >= settings.loginAttempts, settings.loginBlockSeconds - Int(now - account.attemptClock) > 0 {
-            try await fail(.application(Self.failedLogin), account: account)
+        // The attempt is counted before the password is checked, in one statement, so that of parallel
+        // guesses no more than the limit get checked (the block of step 3 holds for every one of them).
+        let claimed = try await database.transaction { db in
+            try await UserRepository.claimLoginAttempt(
+                db,
+                id: account.id,
+                at: now,
+                limit: settings.loginAttempts,
+                blockSeconds: settings.loginBlockSeconds
+            )
         }
+        guard let failed = claimed else { try await fail(.application(Self.failedLogin), account: account) }
         guard try await Passwords.verify(password, hash: account.passwordHash) else {
             try await fail(
                 .application(Self.failedLogin),
@@ -96,8 +105,8 @@ struct SessionService: Sendable {
         }
         let sessionid = try await database.transaction { db -> String in
             var records: [AuditLog.Record] = []
+            try await UserRepository.endLoginAttempt(db, id: account.id, restoringClock: account.attemptClock)
             if failed != 0 {
-                try await UserRepository.resetFailedLogins(db, ids: [account.id])
                 records.append(
                     .init(
                         action: .update,

@@ -54,6 +54,17 @@ extension UserService {
             if groups.values.contains(where: { $0["users_status"] == "1" || $0["gui_access"] == "3" }) {
                 throw APIError.params("User cannot add himself to a disabled group or a group with disabled GUI access.")
             }
+            // Not in Zabbix 6.0.14 (CVE-2024-36467): only a Super admin may change their own groups or
+            // username; anyone else could leave "No access to the frontend" or join any enabled group.
+            if !me.isSuperAdmin {
+                if let username = user.fields.username, username != accounts[me.id]?.username {
+                    throw APIError.params("User cannot change own username.")
+                }
+                if let groups = user.fields.groups {
+                    let current = try await GroupRepository.memberships(db, userids: [me.userid])[me.userid] ?? []
+                    if Set(groups.map(\.description)) != Set(current) { throw APIError.params("User cannot change own user groups.") }
+                }
+            }
         }
     }
 }

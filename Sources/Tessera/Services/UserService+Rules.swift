@@ -39,7 +39,20 @@ extension UserService {
         return ObjectRule(fields)
     }()
 
-    static let updateRule = ObjectRule([.required("userid", .id())] + fieldRules)
+    static let updateRule = ObjectRule([.required("userid", .id())] + fieldRules + [.optional("current_passwd", .string(maxLength: 255))])
+
+    /// Changing one's own password (not in Zabbix 6.0.14, which took `passwd` alone): signed in, it needs
+    /// the present one; with an API token it is refused, so a leaked token cannot take over the
+    /// account. The command line (`.local`: whoever runs it can read the database) needs neither.
+    static func checkOwnPasswordChange(_ fields: UserFields, _ account: UserAccount, by me: Principal, item: Int) async throws {
+        switch me.credential {
+        case .local: return
+        case .token: throw APIError.params("Not allowed to change own password when authenticated with an API token.")
+        case .session:
+            guard let current = fields.currentPassword else { throw APIError.invalid("/\(item)", "the parameter \"current_passwd\" is missing") }
+            guard try await Passwords.verify(current, hash: account.passwordHash) else { throw APIError.params("Incorrect current password.") }
+        }
+    }
 
     /// Checks typed fields against the rules, with the API's messages for the `item`th user of a call.
     static func check(_ fields: UserFields, _ rule: ObjectRule, item: Int, id: UserID? = nil) throws(APIError) {

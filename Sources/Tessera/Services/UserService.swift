@@ -113,6 +113,7 @@ public struct UserService: Sendable {
                     surname: user.surname ?? account.names.surname
                 )
                 if let reason { throw APIError.params("Incorrect value for field \"/\(index + 1)/passwd\": \(reason).") }
+                if account.id == me.id { try await Self.checkOwnPasswordChange(user, account, by: me, item: index + 1) }
             }
             if isGuest {
                 if user.password != nil { throw APIError.params("Not allowed to set password for user \"guest\".") }
@@ -144,6 +145,12 @@ public struct UserService: Sendable {
                     details.append(("user.\(field.rawValue)", ["update", .string(new), .string(old)]))
                 }
                 try await UserRepository.update(db, id: user.id, user.fields, columns: columns, passwordHash: passwordHashes[offset])
+                if user.fields.password != nil {
+                    // A new password signs the user out everywhere else (their own change keeps the session it came from).
+                    var kept: String? = nil
+                    if user.id == me.id, case .session(let sessionid) = me.credential { kept = sessionid }
+                    try await SessionRepository.endAll(db, userid: user.id, except: kept)
+                }
                 if let groups = user.fields.groups {
                     details += try await GroupRepository.setMemberships(db, userid: user.id.description, groups: groups.map(\.description))
                 }

@@ -78,16 +78,23 @@ enum RoleRepository {
         try await db.raw("SELECT 1 AS x FROM users WHERE roleid = \(bind: id.value)").first() != nil
     }
 
-    static func userCount(_ db: any SQLDatabase, _ id: RoleID) async throws -> Int64 {
-        try await db.raw("SELECT COUNT(*) AS n FROM users WHERE roleid = \(bind: id.value)").first()?.decode(column: "n", as: Int64.self) ?? 0
+    /// The number of a role's users (of `only` that user, when given).
+    static func userCount(_ db: any SQLDatabase, _ id: RoleID, only: UserID? = nil) async throws -> Int64 {
+        try await db.raw("SELECT COUNT(*) AS n FROM users WHERE roleid = \(bind: id.value)" + Self.onlyUser(only)).first()?
+            .decode(column: "n", as: Int64.self) ?? 0
     }
 
-    /// The users of a role by userid, with the given columns of `UserRepository.table` as `user.get` prints them.
-    static func users(_ db: any SQLDatabase, _ id: RoleID, columns: [String]) async throws -> [JSONObject] {
+    /// The users of a role by userid (only `only`, when given), with the given columns of
+    /// `UserRepository.table` as `user.get` prints them.
+    static func users(_ db: any SQLDatabase, _ id: RoleID, columns: [String], only: UserID? = nil) async throws -> [JSONObject] {
         let users = UserRepository.table
-        let rows = try await db.raw("SELECT \(names: users.columnNames) FROM users WHERE roleid = \(bind: id.value) ORDER BY userid").all()
+        let rows = try await db.raw(
+            "SELECT \(names: users.columnNames) FROM users WHERE roleid = \(bind: id.value)" + Self.onlyUser(only) + " ORDER BY userid"
+        ).all()
         return try rows.map { try users.decode($0, columns: columns) }
     }
+
+    private static func onlyUser(_ id: UserID?) -> SQLQueryString { id.map { " AND userid = \(bind: $0.value)" } ?? "" }
 
     // MARK: - Rules
 

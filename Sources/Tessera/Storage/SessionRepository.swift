@@ -28,6 +28,15 @@ enum SessionRepository {
         return sessionid
     }
 
+    /// Ends every session of the user but `kept`.
+    static func endAll(_ db: any SQLDatabase, userid: UserID, except kept: String?) async throws {
+        if let kept {
+            try await db.raw("DELETE FROM sessions WHERE userid = \(bind: userid.value) AND sessionid <> \(bind: Secrets.sessionKey(kept))").run()
+        } else {
+            try await db.raw("DELETE FROM sessions WHERE userid = \(bind: userid.value)").run()
+        }
+    }
+
     /// Drops the user's passive sessions and makes this one passive.
     static func terminate(_ db: any SQLDatabase, sessionid: String, userid: UserID) async throws {
         try await db.raw("DELETE FROM sessions WHERE userid = \(bind: userid.value) AND status = 1").run()

@@ -182,13 +182,30 @@ enum UserRepository {
         try await db.raw("UPDATE users SET attempt_failed = 0 WHERE " + .among("userid", ids.map(\.value))).run()
     }
 
-    /// Counts a failed login attempt from `ip`.
-    static func recordFailedLogin(_ db: any SQLDatabase, id: UserID, ip: String, at now: Int64) async throws {
+    /// Counts a login attempt before its password is checked, unless the account is blocked (`limit`
+    /// failures, the last less than `blockSeconds` ago): the failures before this attempt, or nil when
+    /// blocked. The attempt's time is noted at once, so parallel attempts see the block as soon as the
+    /// count reaches the limit; `endLoginAttempt` or `recordFailedPassword` then settle it.
+    static func claimLoginAttempt(_ db: any SQLDatabase, id: UserID, at now: Int64, limit: Int, blockSeconds: Int) async throws -> Int64? {
+        let row = try await db.raw(
+            """
+            UPDATE users SET attempt_failed = attempt_failed + 1, attempt_clock = \(bind: now)
+            WHERE userid = \(bind: id.value) AND (attempt_failed < \(bind: limit) OR attempt_clock <= \(bind: now - Int64(blockSeconds)))
+            RETURNING attempt_failed
+            """
+        ).first()
+        return try row.map { try $0.decode(column: "attempt_failed", as: Int64.self) - 1 }
+    }
+
+    /// A claimed attempt whose password was right: no failures, and the time of the last failure as it was.
+    static func endLoginAttempt(_ db: any SQLDatabase, id: UserID, restoringClock clock: Int64) async throws {
+        try await db.raw("UPDATE users SET attempt_failed = 0, attempt_clock = \(bind: clock) WHERE userid = \(bind: id.value)").run()
+    }
+
+    /// A claimed attempt whose password was wrong: where and when it came from (it is counted already).
+    static func recordFailedPassword(_ db: any SQLDatabase, id: UserID, ip: String, at now: Int64) async throws {
         try await db.raw(
-            """
-            UPDATE users SET attempt_failed = attempt_failed + 1, attempt_clock = \(bind: now), attempt_ip = \(bind: String(ip.prefix(39)))
-            WHERE userid = \(bind: id.value)
-            """
+            "UPDATE users SET attempt_clock = \(bind: now), attempt_ip = \(bind: String(ip.prefix(39))) WHERE userid = \(bind: id.value)"
         ).run()
     }
 

@@ -19,10 +19,12 @@ struct ProfilePage: Sendable {
         var rowsPerPage: String?
         var password1: String?
         var password2: String?
+        var currentPassword: String?
 
         enum CodingKeys: String, CodingKey {
             case csrf, lang, timezone, password1, password2
             case rowsPerPage = "rows_per_page"
+            case currentPassword = "current_password"
         }
     }
 
@@ -88,6 +90,7 @@ struct ProfilePage: Sendable {
                 )
             }
             fields.password = password
+            fields.currentPassword = form.currentPassword ?? ""
             fields.given.append(.passwd)
         }
         do {

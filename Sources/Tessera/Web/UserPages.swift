@@ -72,10 +72,12 @@ struct UserPages: AdminPage {
         var autologout: String?
         var password1: String?
         var password2: String?
+        var currentPassword: String?
 
         enum CodingKeys: String, CodingKey {
             case csrf, username, name, surname, usrgrps, roleid, lang, timezone, autologout, password1, password2
             case rowsPerPage = "rows_per_page"
+            case currentPassword = "current_password"
         }
     }
 
@@ -155,7 +157,8 @@ struct UserPages: AdminPage {
             "roles": selectOptions(roles.map { ($0.id.description, $0.name) }, selected: values.roleid),
             "languages": selectOptions(languages.map { ($0, label($0)) }, selected: values.lang),
             "timezones": selectOptions(zones.map { ($0, label($0)) }, selected: values.timezone),
-            "guest": guest, "editing": id != nil, "id": id ?? "", "action": id.map { "\(base)/\($0)/update" } ?? "\(base)/create",
+            "guest": guest, "ownAccount": id == viewer.principal.userid, "editing": id != nil, "id": id ?? "",
+            "action": id.map { "\(base)/\($0)/update" } ?? "\(base)/create",
         ]
         return page("user_form", viewer, data, flash: flash)
     }
@@ -206,7 +209,10 @@ struct UserPages: AdminPage {
         fields.given = [.username, .name, .surname, .usrgrps, .timezone, .rowsPerPage, .autologout]
         if fields.role != nil { fields.given.append(.roleid) }
         if fields.lang != nil { fields.given.append(.lang) }
-        if fields.password != nil { fields.given.append(.passwd) }
+        if fields.password != nil {
+            fields.given.append(.passwd)
+            fields.currentPassword = form.currentPassword
+        }
         do {
             if let id = id.flatMap({ UserID($0) }) {
                 try await services.users.update([(id, fields)], by: call)
