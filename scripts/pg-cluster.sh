@@ -4,6 +4,13 @@
 #   scripts/pg-cluster.sh start [DIR]   initdb (trust auth) into DIR (mktemp -d when omitted),
 #                                       start it on 127.0.0.1:<free port>; prints the port as
 #                                       the last line of stdout (the folder goes to stderr).
+#   scripts/pg-cluster.sh start-tls DIR CERTS
+#                                       the same with ssl=on: CERTS holds server.crt and server.key
+#                                       (the server's certificate and key, PEM) and ca.crt (the CA of
+#                                       client certificates), copied into DIR. Clients on 127.0.0.1 may
+#                                       connect with or without TLS (trust), except to the database
+#                                       `certauth` (created here): TLS with a client certificate signed
+#                                       by ca.crt whose CN is the user name (pg_hba `cert`), nothing else.
 #   scripts/pg-cluster.sh stop DIR      pg_ctl stop -m fast, then remove DIR.
 #   scripts/pg-cluster.sh halt DIR [MODE]
 #                                       stop the server (pg_ctl -m MODE: fast by default, or
@@ -19,7 +26,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 MARKER=.tessera-pg-cluster
 
 usage() {
-    echo "usage: $0 start [DIR] | stop DIR | halt DIR [fast|immediate] | resume DIR" >&2
+    echo "usage: $0 start [DIR] | start-tls DIR CERTS | stop DIR | halt DIR [fast|immediate] | resume DIR" >&2
     exit 2
 }
 
@@ -58,8 +65,9 @@ check_ours() {
     fi
 }
 
-cmd_start() {
-    local dir=${1:-}
+# init_cluster DIR: makes DIR (mktemp -d when empty) ours and runs initdb in it; prints the absolute folder.
+init_cluster() {
+    local dir=$1
     if [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_ctl" ]; then
         log "PostgreSQL 15 binaries not found in $PGBIN (apt-get install postgresql-15)"
         exit 1
@@ -85,9 +93,13 @@ cmd_start() {
             exit 1
         fi
     fi
+    echo "$dir"
+}
 
+# start_on_free_port DIR: starts the cluster on a free port; prints the port.
+start_on_free_port() {
+    local dir=$1 port attempt
     # The free port can be taken between the probe and the bind: retry with a new one.
-    local port attempt
     for attempt in 1 2 3 4 5; do
         port=$(free_port)
         if pg_start "$dir" "$port"; then
@@ -103,6 +115,55 @@ cmd_start() {
     done
     log "giving up"
     exit 1
+}
+
+cmd_start() {
+    local dir
+    dir=$(init_cluster "${1:-}")
+    start_on_free_port "$dir"
+}
+
+# The settings live in the cluster's own files, so that `resume` starts it with TLS again.
+cmd_start_tls() {
+    local dir=${1:-} certs=${2:-} file port
+    [ -n "$dir" ] && [ -n "$certs" ] || usage
+    for file in server.crt server.key ca.crt; do
+        if [ ! -r "$certs/$file" ]; then
+            log "$certs/$file is missing (start-tls needs server.crt, server.key and ca.crt)"
+            exit 1
+        fi
+    done
+    dir=$(init_cluster "$dir")
+    mkdir -p "$dir/tls"
+    for file in server.crt server.key ca.crt; do
+        install -m 600 "$certs/$file" "$dir/tls/$file"
+    done
+    if [ "$(id -u)" -eq 0 ]; then
+        chown -R postgres:postgres "$dir/tls"
+    fi
+    cat >>"$dir/data/postgresql.conf" <<CONF
+ssl = on
+ssl_cert_file = '$dir/tls/server.crt'
+ssl_key_file = '$dir/tls/server.key'
+ssl_ca_file = '$dir/tls/ca.crt'
+CONF
+    # First match wins: `host` lines match connections with and without TLS.
+    cat >"$dir/data/pg_hba.conf" <<HBA
+local   all       all                   trust
+hostssl certauth  all   127.0.0.1/32    cert
+host    certauth  all   127.0.0.1/32    reject
+host    all       all   127.0.0.1/32    trust
+HBA
+    if [ "$(id -u)" -eq 0 ]; then
+        chown postgres:postgres "$dir/data/postgresql.conf" "$dir/data/pg_hba.conf"
+    fi
+    port=$(start_on_free_port "$dir")
+    if ! as_pg "$PGBIN/createdb" -h "$dir" -p "$port" -U postgres certauth >"$dir/createdb.log" 2>&1; then
+        log "createdb certauth failed:"
+        cat "$dir/createdb.log" >&2
+        exit 1
+    fi
+    echo "$port"
 }
 
 cmd_stop() {
@@ -155,6 +216,7 @@ cmd_resume() {
 
 case "${1:-}" in
     start) shift; cmd_start "$@" ;;
+    start-tls) shift; cmd_start_tls "$@" ;;
     stop) shift; cmd_stop "$@" ;;
     halt) shift; cmd_halt "$@" ;;
     resume) shift; cmd_resume "$@" ;;

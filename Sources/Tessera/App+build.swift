@@ -52,9 +52,14 @@ public func openDatabase(
     logger: Logger
 ) async throws -> any Database {
     let database: any Database
+    // PostgreSQL: one connection of its own first, so that a refusal is told at once (the pool only retries).
+    let check: (@Sendable () async throws -> Void)?
     if let url = config.databaseURL {
-        database = try PostgresStore.connect(url: url, logger: logger)
+        let store = try PostgresStore.connect(url: url, logger: logger)
+        check = store.checkConnection
+        database = store
     } else {
+        check = nil
         if schema == .existing, !FileManager.default.fileExists(atPath: config.sqlitePath) {
             throw ConfigurationError("there is no Tessera database at \(config.sqlitePath): create it with `tessera migrate`")
         }
@@ -72,6 +77,7 @@ public func openDatabase(
             // A database that is still starting (or briefly away) is waited for, up to the deadline.
             while true {
                 do {
+                    try await check?()
                     switch schema {
                     case .migrate: return try await Bootstrap.run(database, adminPassword: config.adminPassword, logger: logger)
                     case .existing: return try await Schema.requireCurrent(database)

@@ -33,15 +33,17 @@ struct DatabaseCopyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !from.isEmpty else { throw ValidationError("--from must name the SQLite file to copy") }
-        guard to.hasPrefix("postgres://") || to.hasPrefix("postgresql://") else {
-            throw ValidationError("invalid database URL (expected postgres://user:password@host:port/database)")
+        do {
+            try ServerConfig.checkDatabaseURL(to)
+        } catch {
+            throw ValidationError(String(describing: error))
         }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be 1 or more") }
     }
 
     func run() async throws {
-        let failures = ConnectionFailures()
-        let logger = Logger(label: "tessera") { _ in failures }
+        // The libraries' own logging (the pool's retries) is not for the operator: failures are told as errors.
+        let logger = Logger(label: "tessera") { _ in SwiftLogNoOpLogHandler() }
         // Checks the URL (no connection yet), then the source, then that the target answers.
         let target = try PostgresStore.connect(url: to, maximumConnections: 2, logger: logger)
         let source: any Database
@@ -52,7 +54,7 @@ struct DatabaseCopyCommand: AsyncParsableCommand {
             throw error
         }
         do {
-            try await Self.connect(target, failures: failures, within: .seconds(15))
+            try await Self.connect(target, within: .seconds(15))
             let bar = ProgressBar(interactive: isatty(STDERR_FILENO) != 0)
             do {
                 let summary = try await DatabaseCopy.copy(from: source, to: target, force: force, batchSize: batchSize) { bar.show($0) }
@@ -70,29 +72,13 @@ struct DatabaseCopyCommand: AsyncParsableCommand {
         await target.close()
     }
 
-    /// Waits for a first connection to the target: the pool retries quietly forever, so a wrong host,
-    /// database or password would otherwise hang. Fails at once when the server refused (no such
-    /// database, bad password), else with the pool's last reason after `limit`.
-    static func connect(_ target: PostgresStore, failures: ConnectionFailures, within limit: Duration) async throws {
-        let connected = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try await target.ping()
-                return true
-            }
-            group.addTask {
-                let deadline = ContinuousClock.now + limit
-                while ContinuousClock.now < deadline, failures.serverMessage == nil {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                return false
-            }
-            let first = try await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-        if !connected {
-            let reason = failures.serverMessage ?? failures.last ?? "no answer within \(limit)"
-            throw ConfigurationError("cannot connect to the target database: \(reason)")
+    /// Waits for a first connection to the target (it may be starting) for at most `limit`; fails at
+    /// once with the reason when trying again cannot help (TLS, the password, no such database).
+    static func connect(_ target: PostgresStore, within limit: Duration) async throws {
+        do {
+            try await target.waitForConnection(within: limit)
+        } catch {
+            throw ConfigurationError("cannot connect to the target database: \(error)")
         }
     }
 
@@ -104,47 +90,6 @@ struct DatabaseCopyCommand: AsyncParsableCommand {
             lines.append("  " + table.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + String(count))
         }
         return lines.joined(separator: "\n")
-    }
-}
-
-/// A log handler that only keeps the last reason the PostgreSQL pool gave for a failed connection
-/// attempt (it logs them at `info` and retries); everything else the libraries log is dropped.
-final class ConnectionFailures: LogHandler, Sendable {
-    private let reason = Mutex<String?>(nil)
-
-    var last: String? { reason.withLock { $0 } }
-
-    /// The server's own message when it refused the connection (`database "x" does not exist`, …).
-    var serverMessage: String? {
-        guard let text = last, text.hasPrefix("PSQLError(code: server"), let start = text.range(of: "message: ") else { return nil }
-        let rest = text[start.upperBound...]
-        let end =
-            [", routine: ", ", localizedSeverity: ", ", severity: ", ", detail: ", ", hint: ", "])"]
-            .compactMap { rest.range(of: $0)?.lowerBound }.min() ?? rest.endIndex
-        return String(rest[..<end])
-    }
-
-    func log(event: LogEvent) {
-        if case .string(let text)? = event.metadata?["psql_error"] {
-            reason.withLock { $0 = text }
-        }
-    }
-
-    var metadata: Logger.Metadata {
-        get { [:] }
-        set {}
-    }
-    var metadataProvider: Logger.MetadataProvider? {
-        get { nil }
-        set {}
-    }
-    var logLevel: Logger.Level {
-        get { .info }
-        set {}
-    }
-    subscript(metadataKey _: String) -> Logger.Metadata.Value? {
-        get { nil }
-        set {}
     }
 }
 

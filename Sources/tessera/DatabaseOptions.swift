@@ -8,7 +8,10 @@ import Tessera
 /// `--config` (`{"tessera": {"data": {"dir": …}, "database": …}}`), else its default.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Folder of the embedded SQLite database (default ./data).") var dataDir: String?
-    @Option(help: "A postgres://user:password@host:port/database URL; without it the embedded SQLite file is used.") var database: String?
+    @Option(
+        help:
+            "A postgres://user:password@host:port/database URL (TLS: ?sslmode=verify-full&sslrootcert=ca.pem); without it the embedded SQLite file is used."
+    ) var database: String?
     @Option(help: "A JSON configuration file.") var config: String?
 
     /// The sources of settings in order of precedence: these flags and a command's own `flags`, the
@@ -31,12 +34,16 @@ struct DatabaseOptions: ParsableArguments {
         return ConfigReader(providers: providers)
     }
 
-    /// Sets `dataDir` and `databaseURL` from `reader`, rejecting an unusable URL.
+    /// Sets `dataDir` and `databaseURL` from `reader`, rejecting an unusable URL (its TLS files included).
     static func read(_ reader: ConfigReader, into settings: inout ServerConfig) throws {
         settings.dataDir = reader.string(forKey: "tessera.data.dir", default: settings.dataDir)
         settings.databaseURL = reader.string(forKey: "tessera.database", isSecret: true).flatMap { $0.isEmpty ? nil : $0 }
-        if let url = settings.databaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
-            throw ValidationError("invalid database URL (expected postgres://user:password@host:port/database)")
+        if let url = settings.databaseURL {
+            do {
+                try ServerConfig.checkDatabaseURL(url)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
         }
     }
 

@@ -757,14 +757,16 @@ class PgCluster:
 
 
 @contextlib.contextmanager
-def pg_cluster():
-    """A throwaway cluster of our own (stopped and removed afterwards)."""
+def pg_cluster(tls: Path | None = None):
+    """A throwaway cluster of our own (stopped and removed afterwards). With `tls`, a folder holding
+    server.crt, server.key and ca.crt: the cluster runs with ssl=on (`pg-cluster.sh start-tls`)."""
     if not os.environ.get("TESSERA_TEST_POSTGRES_URL"):
         pytest.skip("TESSERA_TEST_POSTGRES_URL is not set (scripts/test sets it): this test needs PostgreSQL")
     # Under /tmp (not pytest's 0700 tmp folder), so that the postgres OS user can reach it.
     folder = tempfile.mkdtemp(prefix="tessera-pg.", dir="/tmp")
+    start = ["start", folder] if tls is None else ["start-tls", folder, str(tls)]
     try:
-        done = subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), "start", folder], capture_output=True, text=True, timeout=120)
+        done = subprocess.run(["bash", str(PG_CLUSTER_SCRIPT), *start], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and done.stdout.strip(), f"could not start a PostgreSQL cluster:\n{done.stderr}"
         yield PgCluster(folder, int(done.stdout.strip().splitlines()[-1]))
     finally:

@@ -150,8 +150,12 @@ public enum DatabaseCopy {
 
     /// Brings the target to this build's schema, refuses it when it holds data (unless `force`) and empties it.
     private static func prepare(_ db: any SQLDatabase, engine: DatabaseEngine, force: Bool) async throws {
-        let isNew = try await Schema.migrate(InTransaction(db: db, engine: engine))
-        try await checkVersion(db, of: "target")
+        let isNew: Bool
+        do {
+            isNew = try await Schema.migrate(InTransaction(db: db, engine: engine))
+        } catch let newer as SchemaTooNew {
+            throw DatabaseCopyError.schemaMismatch(side: "target", found: newer.found, expected: newer.supported)
+        }
         if !isNew && !force {
             let users = try await count(db, "users")
             let tokens = try await count(db, "token")

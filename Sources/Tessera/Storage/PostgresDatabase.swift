@@ -10,16 +10,19 @@ public final class PostgresStore: Database {
     public let engine = DatabaseEngine.postgres
     let client: PostgresClient
     private let runTask: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
     private let availability = Availability()
     private let usage = ConnectionUsage()
     private let maximumConnections: Int
     public var connectionsInUse: Int { usage.current }
-    /// For connections outside the pool (the change listener).
-    private let connectionConfiguration: PostgresConnection.Configuration
+    /// Where the server is and how the connection is protected (for the start-up check's messages).
+    let url: PostgresURL
+    /// For connections outside the pool (the change listener, the start-up check).
+    let connectionConfiguration: PostgresConnection.Configuration
 
-    private init(client: PostgresClient, connection: PostgresConnection.Configuration, maximumConnections: Int, logger: Logger) {
+    private init(client: PostgresClient, url: PostgresURL, connection: PostgresConnection.Configuration, maximumConnections: Int, logger: Logger) {
         self.client = client
+        self.url = url
         self.maximumConnections = maximumConnections
         self.connectionConfiguration = connection
         self.logger = logger
@@ -27,34 +30,30 @@ public final class PostgresStore: Database {
         self.runTask = Task.immediate { await client.run() }
     }
 
-    /// Connects to a `postgres://user:password@host:port/database` URL.
-    public static func connect(url: String, maximumConnections: Int = 16, logger: Logger) throws -> PostgresStore {
-        guard let components = URLComponents(string: url),
-            components.scheme == "postgres" || components.scheme == "postgresql",
-            let host = components.host, !host.isEmpty
-        else {
-            throw ConfigurationError("invalid database URL (expected postgres://user:password@host:port/database)")
-        }
-        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+    /// Connects to a `postgres://user:password@host:port/database` URL, with libpq's TLS parameters
+    /// (`?sslmode=verify-full&sslrootcert=ca.pem`, see ``PostgresURL``). Nothing connects yet.
+    public static func connect(url text: String, maximumConnections: Int = 16, logger: Logger) throws -> PostgresStore {
+        let url = try PostgresURL(parsing: text)
         var configuration = PostgresClient.Configuration(
-            host: host,
-            port: components.port ?? 5432,
-            username: components.user ?? "postgres",
-            password: components.password,
-            database: database.isEmpty ? nil : database,
-            tls: .disable
+            host: url.host,
+            port: url.port,
+            username: url.username,
+            password: url.password,
+            database: url.database,
+            tls: url.tls.client
         )
         configuration.options.maximumConnections = maximumConnections
         let connection = PostgresConnection.Configuration(
-            host: host,
-            port: components.port ?? 5432,
-            username: components.user ?? "postgres",
-            password: components.password,
-            database: database.isEmpty ? nil : database,
-            tls: .disable
+            host: url.host,
+            port: url.port,
+            username: url.username,
+            password: url.password,
+            database: url.database,
+            tls: url.tls.connection
         )
         return PostgresStore(
             client: PostgresClient(configuration: configuration, backgroundLogger: logger),
+            url: url,
             connection: connection,
             maximumConnections: maximumConnections,
             logger: logger

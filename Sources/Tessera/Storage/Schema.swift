@@ -167,7 +167,8 @@ public enum Schema {
         """,
     ]
 
-    /// Applies the migrations that are missing; returns true when the database was new.
+    /// Applies the migrations that are missing; returns true when the database was new. Refuses a
+    /// database of a newer build (`SchemaTooNew`) without changing it.
     /// On PostgreSQL an advisory lock makes concurrent starters wait for the first one.
     static func migrate(_ database: any Database) async throws -> Bool {
         try await database.transaction { db in
@@ -178,6 +179,7 @@ public enum Schema {
                 "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL PRIMARY KEY, applied_at integer NOT NULL)"
             ).run()
             let current = try await version(db)
+            if current > latestVersion { throw SchemaTooNew(found: current, supported: latestVersion) }
             for migration in migrations where migration.version > current {
                 for statement in migration.statements {
                     try await db.raw(SQLQueryString(statement)).run()
@@ -212,10 +214,6 @@ public enum Schema {
         if found < latestVersion {
             throw ConfigurationError("the database is at schema version \(found), this tessera needs version \(latestVersion): run `tessera migrate`")
         }
-        if found > latestVersion {
-            throw ConfigurationError(
-                "the database is at schema version \(found), newer than this tessera (version \(latestVersion)): use a newer tessera"
-            )
-        }
+        if found > latestVersion { throw SchemaTooNew(found: found, supported: latestVersion) }
     }
 }
