@@ -77,7 +77,7 @@ struct UserAPI: Sendable {
                 }
                 if query.withGroups {
                     let groups = listing.groups[id] ?? []
-                    rows[i].object["usrgrps"] = .array(groups.map { group in .object(JSONObject(groupFields.map { ($0, group[$0] ?? .null) })) })
+                    rows[i].object["usrgrps"] = .array(groups.map { .object(UserGroupAPI.output($0, groupFields)) })
                 }
                 if query.withRoles {
                     if let role = listing.roles[id] ?? nil, !roleFields.isEmpty {

@@ -74,10 +74,8 @@ extension UserService {
                 rowsPerPage: Int64(text("rows_per_page")) ?? 0,
                 role: RoleID(text("roleid")),
                 roleName: role?.name,
-                groups: (listing.groups[row.key] ?? []).compactMap { group in
-                    group["usrgrpid"]?.stringValue.flatMap { UserGroupID($0) }.map {
-                        UserRecord.Group(id: $0, name: group["name"]?.stringValue ?? "", disablesMembers: group["users_status"] == "1")
-                    }
+                groups: (listing.groups[row.key] ?? []).map { group in
+                    UserRecord.Group(id: group.id, name: group.name, disablesMembers: group.status == .disabled)
                 },
                 guiAccess: flags.guiAccess,
                 debugMode: flags.debugMode,

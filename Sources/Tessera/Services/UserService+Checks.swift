@@ -22,8 +22,8 @@ extension UserService {
             }
         }
         for user in users {
-            let ids = (user.groups ?? []).map(\.description)
-            let found = try await GroupRepository.groups(db, ids: ids)
+            let ids = user.groups ?? []
+            let found = try await GroupRepository.existing(db, ids: ids)
             if let missing = ids.first(where: { found[$0] == nil }) { throw APIError.params("User group with ID \"\(missing)\" is not available.") }
         }
     }
@@ -39,7 +39,7 @@ extension UserService {
         let leaving = users.filter { user in user.fields.role.map { $0 != accounts[user.id]?.roleid } ?? false }.map(\.id)
         if !leaving.isEmpty, let readonly = try await RoleRepository.readonly(db),
             leaving.contains(where: { accounts[$0]?.roleid == readonly.id }),
-            try await GroupRepository.activeSuperAdmins(db, excluding: leaving.map(\.description)) == 0
+            try await GroupRepository.activeSuperAdmins(db, excluding: leaving) == 0
         {
             throw APIError.params("At least one active user must exist with role \"\(readonly.name)\".")
         }
@@ -50,8 +50,8 @@ extension UserService {
         try await checkReferences(db, users.map(\.fields))
         for user in users where user.id == me.id {
             if let role = user.fields.role, role != accounts[me.id]?.roleid { throw APIError.params("User cannot change own role.") }
-            let groups = try await GroupRepository.groups(db, ids: (user.fields.groups ?? []).map(\.description))
-            if groups.values.contains(where: { $0["users_status"] == "1" || $0["gui_access"] == "3" }) {
+            let groups = try await GroupRepository.existing(db, ids: user.fields.groups ?? [])
+            if groups.values.contains(where: { $0.status == .disabled || $0.guiAccess == .disabled }) {
                 throw APIError.params("User cannot add himself to a disabled group or a group with disabled GUI access.")
             }
             // Not in Zabbix 6.0.14 (CVE-2024-36467): only a Super admin may change their own groups or
@@ -61,8 +61,8 @@ extension UserService {
                     throw APIError.params("User cannot change own username.")
                 }
                 if let groups = user.fields.groups {
-                    let current = try await GroupRepository.memberships(db, userids: [me.userid])[me.userid] ?? []
-                    if Set(groups.map(\.description)) != Set(current) { throw APIError.params("User cannot change own user groups.") }
+                    let current = try await GroupRepository.memberships(db, of: [me.id])[me.id] ?? []
+                    if Set(groups) != Set(current) { throw APIError.params("User cannot change own user groups.") }
                 }
             }
         }

@@ -17,7 +17,7 @@ extension UserService {
         var found: GetQuery.Found
         var access: [String: GroupFlags] = [:]
         /// Each user's groups in group id order, as the API prints a group.
-        var groups: [String: [JSONObject]] = [:]
+        var groups: [String: [UserGroup]] = [:]
         /// Each user's role, nil when it has none.
         var roles: [String: Role?] = [:]
     }
@@ -34,10 +34,10 @@ extension UserService {
                 listing.access = Dictionary(uniqueKeysWithValues: flags.map { ($0.key.description, $0.value) })
             }
             if query.withGroups {
-                let memberships = try await GroupRepository.memberships(db, userids: ids)
-                let groups = try await GroupRepository.groups(db, ids: Array(Set(memberships.values.joined())))
-                for id in ids {
-                    listing.groups[id] = (memberships[id] ?? []).sorted { (Int64($0) ?? 0) < (Int64($1) ?? 0) }.compactMap { groups[$0] }
+                let memberships = try await GroupRepository.memberships(db, of: ids.compactMap { UserID($0) })
+                let groups = try await GroupRepository.existing(db, ids: Array(Set(memberships.values.joined())))
+                for (user, groupids) in memberships {
+                    listing.groups[user.description] = groupids.sorted { $0.value < $1.value }.compactMap { groups[$0] }
                 }
             }
             if query.withRoles {

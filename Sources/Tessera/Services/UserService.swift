@@ -41,8 +41,8 @@ public struct UserService: Sendable {
             }
             try await Self.checkReferences(db, created)
             for user in created where user.password == nil {
-                let groups = try await GroupRepository.groups(db, ids: (user.groups ?? []).map(\.description))
-                if groups.values.contains(where: { ($0["gui_access"]?.stringValue ?? "0") != "2" && ($0["gui_access"]?.stringValue ?? "0") != "3" }) {
+                let groups = try await GroupRepository.existing(db, ids: user.groups ?? [])
+                if groups.values.contains(where: { $0.guiAccess != .ldap && $0.guiAccess != .disabled }) {
                     throw APIError.params("Incorrect value for field \"passwd\": cannot be empty.")
                 }
             }
@@ -51,7 +51,7 @@ public struct UserService: Sendable {
             for (offset, user) in created.enumerated() {
                 let id = UserID(first + Int64(offset))
                 try await UserRepository.insert(db, id: id, passwordHash: passwordHashes[offset], user)
-                let membership = try await GroupRepository.setMemberships(db, userid: id.description, groups: (user.groups ?? []).map(\.description))
+                let membership = try await GroupRepository.setMemberships(db, of: id, to: user.groups ?? [])
                 var details: [(String, JSON)] = []
                 for field in user.given {
                     switch field {
@@ -152,7 +152,7 @@ public struct UserService: Sendable {
                     try await SessionRepository.endAll(db, userid: user.id, except: kept)
                 }
                 if let groups = user.fields.groups {
-                    details += try await GroupRepository.setMemberships(db, userid: user.id.description, groups: groups.map(\.description))
+                    details += try await GroupRepository.setMemberships(db, of: user.id, to: groups)
                 }
                 if !details.isEmpty {
                     try await AuditLog.write(
@@ -195,7 +195,7 @@ public struct UserService: Sendable {
                 accounts.append(account)
             }
             if let readonly = try await RoleRepository.readonly(db), accounts.contains(where: { $0.roleid == readonly.id }),
-                try await GroupRepository.activeSuperAdmins(db, excluding: ids.map(\.description)) == 0
+                try await GroupRepository.activeSuperAdmins(db, excluding: ids) == 0
             {
                 throw APIError.params("At least one active user must exist with role \"\(readonly.name)\".")
             }

@@ -1,8 +1,7 @@
 import SQLKit
 
-/// The `usrgrp` and `users_groups` tables: every statement of the group service, and those the user
-/// service calls by name (MARK: For the user service). `UserService` and `UserRepository` still hold a
-/// few reads of their own (group flags, memberships in `user.get` and authentication).
+/// The `usrgrp` and `users_groups` tables: every statement of the group service, and the memberships
+/// the user service reads and writes (MARK: For the user service).
 enum GroupRepository {
     static let table = Table(
         name: "usrgrp",
@@ -150,48 +149,37 @@ enum GroupRepository {
 
     // MARK: - For the user service
 
-    /// Group rows by id for the given ids that exist, as `usergroup.get` prints them.
-    static func groups(_ db: any SQLDatabase, ids: [String]) async throws -> [String: JSONObject] {
-        let rows = try await db.raw("SELECT * FROM usrgrp WHERE " + .among("usrgrpid", ids.compactMap { Int64($0) })).all()
-        var result: [String: JSONObject] = [:]
-        for row in rows {
-            result[String(try row.decode(column: "usrgrpid", as: Int64.self))] = try table.decode(row, columns: table.columnNames)
-        }
-        return result
-    }
-
-    /// The group ids of each of the given users.
-    static func memberships(_ db: any SQLDatabase, userids: [String]) async throws -> [String: [String]] {
+    /// The group ids of each of the given users, in the order they joined.
+    static func memberships(_ db: any SQLDatabase, of users: [UserID]) async throws -> [UserID: [UserGroupID]] {
         let rows = try await db.raw(
-            "SELECT userid, usrgrpid FROM users_groups WHERE " + .among("userid", userids.compactMap { Int64($0) }) + " ORDER BY id"
+            "SELECT userid, usrgrpid FROM users_groups WHERE " + .among("userid", users.map(\.value)) + " ORDER BY id"
         ).all()
-        var result: [String: [String]] = [:]
+        var result: [UserID: [UserGroupID]] = [:]
         for row in rows {
-            result[String(try row.decode(column: "userid", as: Int64.self)), default: []]
-                .append(String(try row.decode(column: "usrgrpid", as: Int64.self)))
+            result[UserID(try row.decode(column: "userid", as: Int64.self)), default: []]
+                .append(UserGroupID(try row.decode(column: "usrgrpid", as: Int64.self)))
         }
         return result
     }
 
     /// Replaces a user's memberships; returns the audit details of the rows added and removed.
-    static func setMemberships(_ db: any SQLDatabase, userid: String, groups: [String]) async throws -> [(String, JSON)] {
-        let user = Int64(userid) ?? -1
-        let rows = try await db.raw("SELECT id, usrgrpid FROM users_groups WHERE userid = \(bind: user) ORDER BY id").all()
-        var existing: [String: Int64] = [:]
-        for row in rows { existing[String(try row.decode(column: "usrgrpid", as: Int64.self))] = try row.decode(column: "id", as: Int64.self) }
+    static func setMemberships(_ db: any SQLDatabase, of user: UserID, to groups: [UserGroupID]) async throws -> [(String, JSON)] {
+        let rows = try await db.raw("SELECT id, usrgrpid FROM users_groups WHERE userid = \(bind: user.value) ORDER BY id").all()
+        var existing: [UserGroupID: Int64] = [:]
+        for row in rows { existing[UserGroupID(try row.decode(column: "usrgrpid", as: Int64.self))] = try row.decode(column: "id", as: Int64.self) }
         var details: [(String, JSON)] = []
         for (group, id) in existing where !groups.contains(group) {
             try await db.raw("DELETE FROM users_groups WHERE id = \(bind: id)").run()
             details.append(("user.usrgrps[\(id)]", ["delete"]))
         }
-        let added = groups.filter { existing[$0] == nil }.compactMap { group in Int64(group).map { (text: group, id: $0) } }
+        let added = groups.filter { existing[$0] == nil }
         var next = try await IDAllocator.reserve(db, table: "users_groups", field: "id", count: added.count)
         for group in added {
             try await db.raw(
-                "INSERT INTO users_groups (id, usrgrpid, userid) VALUES (\(bind: next), \(bind: group.id), \(bind: user))"
+                "INSERT INTO users_groups (id, usrgrpid, userid) VALUES (\(bind: next), \(bind: group.value), \(bind: user.value))"
             ).run()
             details.append(("user.usrgrps[\(next)]", ["add"]))
-            details.append(("user.usrgrps[\(next)].usrgrpid", ["add", .string(group.text)]))
+            details.append(("user.usrgrps[\(next)].usrgrpid", ["add", .string(group.description)]))
             details.append(("user.usrgrps[\(next)].id", ["add", .string(String(next))]))
             next += 1
         }
@@ -200,7 +188,7 @@ enum GroupRepository {
 
     /// Userids that would keep the readonly Super admin role and stay active (in a group, none disabled,
     /// frontend access not disabled), leaving out `excluded`.
-    static func activeSuperAdmins(_ db: any SQLDatabase, excluding excluded: [String]) async throws -> Int {
+    static func activeSuperAdmins(_ db: any SQLDatabase, excluding excluded: [UserID]) async throws -> Int {
         var query: SQLQueryString =
             """
             SELECT COUNT(*) AS n FROM users u JOIN role r ON r.roleid = u.roleid
@@ -209,7 +197,7 @@ enum GroupRepository {
               AND NOT EXISTS (SELECT 1 FROM users_groups ug JOIN usrgrp g ON g.usrgrpid = ug.usrgrpid
                               WHERE ug.userid = u.userid AND (g.users_status = 1 OR g.gui_access = 3))
             """
-        if !excluded.isEmpty { query += " AND NOT (" + .among("u.userid", excluded.compactMap { Int64($0) }) + ")" }
+        if !excluded.isEmpty { query += " AND NOT (" + .among("u.userid", excluded.map(\.value)) + ")" }
         return try await db.raw(query).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }

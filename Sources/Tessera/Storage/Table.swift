@@ -34,7 +34,7 @@ struct Table: Sendable {
             case .id, .int:
                 object[column] = .string(String(try row.decode(column: column, as: Int64?.self) ?? 0))
             case .text:
-                object[column] = .string(try row.decode(column: column, as: String?.self) ?? "0")
+                object[column] = .string(try row.decode(column: column, as: String?.self) ?? "")
             }
         }
         return object
