@@ -26,16 +26,60 @@ struct WebTokenPagesTests {
                 "/tokens/create",
                 [("name", "deploy"), ("userid", "1"), ("description", "ci"), ("expires_state", "0"), ("status", "0")]
             )
-            #expect(created.status == .ok)
-            #expect(created.headers[.cacheControl] == "no-store")
-            let values = matches(String(buffer: created.body), #"id="auth-token"[^>]*>([0-9a-f]{64})<"#)
+            // Post/redirect/get: the post answers with a redirect, never with the value itself.
+            #expect(created.status == .seeOther)
+            #expect(created.headers[.location] == "/tokens/view")
+            #expect(created.body.readableBytes == 0)
+            let setCookie = try #require(created.headers[.setCookie])
+            #expect(setCookie.hasPrefix("tessera_once="))
+            #expect(setCookie.contains("Path=/tokens/view") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+            #expect(setCookie.contains("Max-Age=60"))
+            let once = try #require(setCookie.split(separator: ";").first.map(String.init))
+            #expect(!once.contains("deploy"), "the cookie is sealed")
+
+            let shown = try await browser.get("/tokens/view", cookies: [once])
+            #expect(shown.status == .ok)
+            #expect(shown.headers[.cacheControl] == "no-store")
+            let deleted = shown.headers[values: .setCookie].map { Set($0.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }) }
+            #expect(deleted.contains(["tessera_once=", "Max-Age=0", "HttpOnly", "SameSite=Strict", "Path=/tokens/view"]))
+            let page = String(buffer: shown.body)
+            #expect(page.contains("API token added"))
+            let values = matches(page, #"id="auth-token"[^>]*>([0-9a-f]{64})<"#)
             let value = try #require(values.first, "the value is on the page")
+
+            // Reloading (the browser deleted the cookie) goes back to the list, saying why.
+            let reloaded = try await browser.get("/tokens/view")
+            #expect(reloaded.status == .seeOther)
+            #expect(reloaded.headers[.location] == "/tokens")
+            #expect(reloaded.flash?.title == "token_value_gone")
             #expect(try await h.result("user.checkAuthentication", ["token": .string(value)])["username"] == "Admin")
 
             let list = String(buffer: try await browser.get("/tokens").body)
             #expect(matches(list, #"class="token-name">([^<]*)<"#) == ["deploy"])
             #expect(!list.contains(value))
         }
+    }
+
+    @Test func theSealedValueOpensOnlyForItsSessionAndPageWhileFresh() throws {
+        let session = String(repeating: "a", count: 32)
+        let value = OneTimeValue(
+            title: "token_added",
+            name: "n",
+            user: "Admin",
+            token: String(repeating: "f", count: 64),
+            expiry: 0,
+            description: "",
+            enabled: true,
+            sealedAt: 1000
+        )
+        let sealed = try value.sealed(sessionid: session, path: "/tokens/view")
+        #expect(!sealed.contains("ffff"))
+        #expect(OneTimeValue.open(sealed, sessionid: session, path: "/tokens/view", now: 1060) == value)
+        #expect(OneTimeValue.open(sealed, sessionid: session, path: "/tokens/view", now: 1061) == nil)
+        #expect(OneTimeValue.open(sealed, sessionid: session, path: "/tokens/view", now: 999) == nil)
+        #expect(OneTimeValue.open(sealed, sessionid: String(repeating: "b", count: 32), path: "/tokens/view", now: 1000) == nil)
+        #expect(OneTimeValue.open(sealed, sessionid: session, path: "/user/tokens/view", now: 1000) == nil)
+        #expect(OneTimeValue.open(String(sealed.dropLast()), sessionid: session, path: "/tokens/view", now: 1000) == nil)
     }
 
     @Test func formErrorsComeBackWithTheValuesAndWriteNothing() async throws {
@@ -47,6 +91,28 @@ struct WebTokenPagesTests {
             #expect(page.contains("Incorrect value for field &quot;name&quot;: cannot be empty."))
             #expect(page.contains("value=\"soon\""))
             #expect(try await h.result("token.get", ["countOutput": true], auth: try await h.login()) == "0")
+        }
+    }
+
+    @Test func anExpiryInThePastIsRefusedUnlessItIsTheStoredOne() async throws {
+        try await Browser.with { h, browser in
+            let past = [("expires_state", "1"), ("expires_at", "2020-01-01 00:00:00"), ("status", "0")]
+            let refused = try await browser.post("/tokens/create", [("name", "late"), ("userid", "1")] + past)
+            #expect(refused.status == .ok)
+            let page = String(buffer: refused.body)
+            #expect(page.contains("Cannot add API token"))
+            #expect(page.contains("Incorrect value for field &quot;expires_at&quot;: the time has passed."))
+            let admin = try await h.login()
+            #expect(try await h.result("token.get", ["countOutput": true], auth: admin) == "0")
+
+            // A token that has already expired keeps its date when only its name changes.
+            let expired = try await h.result("token.create", ["name": "old", "expires_at": 1_577_836_800], auth: admin)
+            let id = try #require(expired["tokenids"]?.arrayValue?.first?.stringValue)
+            let renamed = try await browser.post("/tokens/\(id)/update", [("name", "older")] + past)
+            #expect(renamed.status == .seeOther)
+            #expect(
+                try await h.result("token.get", ["output": ["name", "expires_at"]], auth: admin) == [["name": "older", "expires_at": "1577836800"]]
+            )
         }
     }
 

@@ -587,6 +587,13 @@ class Browser:
         """Menu item id (without `menu-`) → label."""
         return {a.get_attribute("id")[len("menu-"):]: a.text for a in self.finds("nav.menu a")}
 
+    def menu_sections(self) -> list[tuple[str, list[str]]]:
+        """The menu's sections in order: heading → item ids (without `menu-`)."""
+        return [
+            (group.get_attribute("aria-label"), [a.get_attribute("id")[len("menu-"):] for a in group.find_elements("css selector", "a")])
+            for group in self.finds("nav.menu .menu-section")
+        ]
+
     def token_rows(self) -> list[dict]:
         """The rows of #tokens-table as dicts (cells absent from the page are left out), read in one script."""
         return self.driver.execute_script(

@@ -67,6 +67,9 @@ def duplicate(index: int, what: str) -> str:
     return f'Invalid parameter "/{index + 1}": value {what} already exists.'
 
 
+# The forms refuse an expiry that has passed (Zabbix would make an expired token; docs/compatibility.md).
+EXPIRY_PASSED = 'Incorrect value for field "expires_at": the time has passed.'
+
 # Web page texts (spec §5.2, §5.4; the access-denied page is Tessera's "standard" one).
 WEB_TITLES = {
     ("create", True): "API token added",
@@ -583,6 +586,8 @@ class PermissionModel:
     def web_create(self, user: User, fields: dict) -> Plan:
         """The Add form: token.create then token.generate as the viewer, no API gate (§5.4).
         Outcome: ("view", title) with the value shown, or ("form", title, details)."""
+        if 0 < fields["expires_at"] <= int(self.now()):
+            return Plan(("form", WEB_TITLES[("create", False)], [EXPIRY_PASSED]))
         plan = self._create(user, [fields])
         if plan.outcome.failed:
             return Plan(("form", WEB_TITLES[("create", False)], [plan.outcome.error[2]]))
@@ -595,10 +600,14 @@ class PermissionModel:
         return Plan(("view", WEB_TITLES[("create", True)], tokenid), insert_and_generate)
 
     def web_update(self, user: User, variant: str, tokenid: str, fields: dict, regenerate: bool) -> Plan:
-        """The Update (and Regenerate) button: 403 for a token the page may not show, else
-        token.update (+ token.generate) with the form's fields (§5.4)."""
-        if self.web_token(user, variant, tokenid) is None:
+        """The Update (and Regenerate) button: 403 for a token the page may not show, the form's
+        refusal of an expiry that has passed (unless it is the stored one), else token.update
+        (+ token.generate) with the form's fields (§5.4)."""
+        stored = self.web_token(user, variant, tokenid)
+        if stored is None:
             return Plan(("denied",))
+        if 0 < fields["expires_at"] <= int(self.now()) and fields["expires_at"] != stored.expires_at:
+            return Plan(("form", WEB_TITLES[("update", False)], [EXPIRY_PASSED]))
         plan = self._update(user, [{"tokenid": tokenid, **fields}])
         if plan.outcome.failed:
             return Plan(("form", WEB_TITLES[("update", False)], [plan.outcome.error[2]]))

@@ -71,7 +71,7 @@ def test_role_user_and_group_pages(browser, tessera_server, admin_api):
     # erin manages own tokens.
     browser.sign_in("erin", PASSWORD)
     assert browser.path == "/user/tokens"
-    assert browser.menu() == {"profile": "Profile", "my-tokens": "My API tokens"}
+    assert browser.menu() == {"profile": "Profile", "my-tokens": "API tokens"}
 
     # Untick "Manage API tokens" on the role: the menu item and the page go away.
     browser.sign_in("Admin", tessera_server.password)

@@ -45,11 +45,12 @@ def test_dutch_token_list(browser):
     assert browser.driver.title == "API-tokens · Tessera"
     dutch = {
         "tokens": "API-tokens", "users": "Gebruikers", "roles": "Gebruikersrollen", "usergroups": "Gebruikersgroepen",
-        "profile": "Gebruikersprofiel", "my-tokens": "Mijn API-tokens",
+        "profile": "Gebruikersprofiel", "my-tokens": "API-tokens",
     }
     menu = browser.menu()
     assert {"tokens", "profile", "my-tokens"} <= set(menu)
     assert menu == {key: dutch[key] for key in menu}
+    assert [heading for heading, _ in browser.menu_sections()] == ["Beheer", "Gebruikersinstellingen"]
     assert browser.text("#sign-out") == "Afmelden"
     assert browser.text("h1") == "API-tokens"
     assert browser.text("#create-token") == "API-token maken"

@@ -46,7 +46,7 @@ def test_user_role_sees_only_own_tokens(browser, tessera_server, data):
     browser.sign_in("carol", PASSWORD)
     assert browser.path == "/user/tokens"
     assert browser.text("#whoami") == "carol (Carol Visser)"
-    assert browser.menu() == {"profile": "Profile", "my-tokens": "My API tokens"}
+    assert browser.menu() == {"profile": "Profile", "my-tokens": "API tokens"}
     assert "active" in browser.find("#menu-my-tokens").get_attribute("class").split()
     assert browser.text("h1") == "API tokens"
 
@@ -67,7 +67,7 @@ def test_user_role_sees_only_own_tokens(browser, tessera_server, data):
     browser.fill("#name", "carol-laptop")
     browser.set_checked("#expires_state", False)
     browser.submit("#add")
-    assert browser.path == "/user/tokens/create"
+    assert browser.path == "/user/tokens/view"
     assert browser.message().title == "API token added"
     assert browser.finds("#view-user") == []
     value = browser.text("#auth-token")

@@ -40,7 +40,12 @@ def test_sign_in_and_out(browser, tessera_server):
     menu = browser.menu()
     assert menu["tokens"] == "API tokens"
     assert menu["profile"] == "Profile"
-    assert menu["my-tokens"] == "My API tokens"
+    assert menu["my-tokens"] == "API tokens"
+    # As in Zabbix: the administration pages, then "User settings" with the profile and one's own tokens.
+    assert browser.menu_sections() == [
+        ("Administration", ["tokens", "users", "roles", "usergroups"]),
+        ("User settings", ["profile", "my-tokens"]),
+    ]
     assert "active" in browser.find("#menu-tokens").get_attribute("class").split()
     # The session cookie is HttpOnly and SameSite.
     cookie = browser.driver.get_cookie("tessera_session")

@@ -120,9 +120,14 @@ def test_create_token_with_expiry(browser, tessera_server, admin_api):
     assert r.json()["result"]["username"] == "Admin"
 
 
+VALUE_GONE = "The new value was shown once and cannot be shown again. Regenerate the token to get a new value."
+
+
 def test_reload_and_back_do_not_show_the_token_again(browser, tessera_server, admin_api):
     value = made["value"]
-    # We are still on the one-time page. Close it: the list shows the new token.
+    # We are still on the one-time page, reached by a redirect after the post. Close it: the list
+    # shows the new token.
+    assert browser.path == "/tokens/view"
     assert browser.text("#auth-token") == value
     browser.submit("#close")
     assert browser.path == "/tokens"
@@ -134,39 +139,62 @@ def test_reload_and_back_do_not_show_the_token_again(browser, tessera_server, ad
     assert row["status"] == "Enabled"
     assert value not in browser.driver.page_source
 
-    # Back to the page that showed it: it was no-store, so the browser has nothing to show.
+    # Back to the page that showed it: it was no-store and its cookie is gone, so it sends the
+    # browser to the list saying why; nothing was posted again.
+    # A browser that keeps the page in its back/forward cache restores it without asking the server:
+    # the page then reloads itself, and had forgotten the value as it was left.
     browser.driver.back()
+    browser.wait(lambda d: browser.path == "/tokens", "going back did not end on the list")
     browser._wait_ready()
-    assert browser.path == "/tokens/create"
+    message = browser.message()
+    assert message is not None and not message.ok and message.title == VALUE_GONE
     assert value not in browser.driver.page_source
     assert browser.finds("#auth-token") == []
 
-    # Reloading re-posts the form (the driver confirms the resubmission): the server refuses a
-    # second token of that name and no page shows the value again.
-    browser.driver.refresh()
+    # Further back is the form, fetched again with GET: still one token of that name.
+    browser.driver.back()
     browser._wait_ready()
+    assert browser.path == "/tokens/new"
     assert value not in browser.driver.page_source
-    message = browser.message()
-    assert message is not None and not message.ok
-    assert message.title == "Cannot add API token"
-    assert message.details == ['API token "ci-deploy" already exists for userid "1".']
-    assert browser.finds("#auth-token") == []
     assert admin_api.call("token.get", {"filter": {"name": "ci-deploy"}, "countOutput": True}) == "1"
 
-    # The page that carries a value is never stored by the browser or a proxy.
+    # Post/redirect/get as a plain client sees it: the post answers 303 without the value, the view
+    # shows it once with no-store and deletes its cookie, and a second look finds nothing.
     csrf = browser.find("#token-form input[name=csrf]").get_attribute("value")
     r = browser.http("POST", "/tokens/create", data={"csrf": csrf, "name": "no-store", "userid": "1", "expires_state": "0", "status": "0"})
-    assert r.status_code == 200
-    assert r.headers["Cache-Control"] == "no-store"
-    [shown] = re.findall(r'<code id="auth-token">(' + TOKEN_RE + r")</code>", r.text)
-    tessera_server.secrets.add(shown)
+    assert r.status_code == 303 and r.headers["Location"] == "/tokens/view"
+    assert re.search(TOKEN_RE, r.text) is None
+    once = r.cookies["tessera_once"]
+    shown = requests.get(
+        browser.url("/tokens/view"),
+        cookies={"tessera_session": browser.session_cookie(), "tessera_once": once},
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert shown.status_code == 200
+    assert shown.headers["Cache-Control"] == "no-store"
+    [value_shown] = re.findall(r'<code id="auth-token">(' + TOKEN_RE + r")</code>", shown.text)
+    tessera_server.secrets.add(value_shown)
+    assert "tessera_once=;" in shown.headers["Set-Cookie"]
+    again = browser.http("GET", "/tokens/view")
+    assert again.status_code == 303 and again.headers["Location"] == "/tokens"
+    assert value_shown not in again.text
     admin_api.call("token.delete", [admin_api.call("token.get", {"filter": {"name": "no-store"}})[0]["tokenid"]])
 
-    # And forward/back again through the list.
-    browser.get("/tokens")
-    browser.driver.back()
+    # A reload of the one-time page in the browser never creates again either.
+    browser.get("/tokens/new")
+    browser.fill("#name", "reloaded")
+    browser.set_checked("#expires_state", False)
+    browser.submit("#add")
+    assert browser.path == "/tokens/view"
+    shown_value = read_token_page(browser, tessera_server)
+    browser.driver.refresh()
     browser._wait_ready()
-    assert value not in browser.driver.page_source
+    assert browser.path == "/tokens"
+    assert browser.message().title == VALUE_GONE
+    assert shown_value not in browser.driver.page_source
+    assert admin_api.call("token.get", {"filter": {"name": "reloaded"}, "countOutput": True}) == "1"
+    admin_api.call("token.delete", [admin_api.call("token.get", {"filter": {"name": "reloaded"}})[0]["tokenid"]])
 
 
 def test_create_token_without_expiry(browser, tessera_server, admin_api):

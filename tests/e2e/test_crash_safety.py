@@ -973,7 +973,7 @@ class Trouble:
                 continue
             if r.status_code >= 500 and r.status_code != 503:
                 problems.append(f"{label} POST {path}: HTTP {r.status_code} {r.text[:200]!r}")
-            if r.status_code == 200 and "auth-token" in r.text:
+            if r.status_code == 303 and r.headers.get("Location") == "/tokens/view":
                 problems.append(f"{label} POST {path}: showed a new token although the disk refuses writes")
         if self.server.process.poll() is not None:
             problems.append(f"the server exited with code {self.server.process.returncode}")

@@ -460,16 +460,20 @@ class World:
         return p.web.post(self.url(path), data=body, allow_redirects=False, timeout=10)
 
     def _judge_web(self, what: str, request: str, p: Principal, variant: str, plan: Plan, r: requests.Response) -> None:
-        """Compares a form post's answer with the plan: ("view", title, tokenid), ("form", title,
-        details), ("redirect", title, details) or ("denied",); commits the plan."""
+        """Compares a form post's answer with the plan: ("view", title, tokenid) (a redirect to the page
+        that shows the value), ("form", title, details), ("redirect", title, details) or ("denied",); commits the plan."""
         kind = plan.outcome[0]
         page = Page(r.text)
         if kind == "denied":
             got = (r.status_code, page.error_heading)
             expected = (403, ACCESS_DENIED)
         elif kind == "view":
-            got = (r.status_code, page.message_ok, page.message_title, page.token_value is not None)
-            expected = (200, True, plan.outcome[1], True)
+            # Post/redirect/get: the one-time page behind the redirect shows the value.
+            location = r.headers.get("Location")
+            if r.status_code == 303 and location:
+                page = Page(p.web.get(self.url(location), allow_redirects=False, timeout=10).text)
+            got = (r.status_code, location, page.message_ok, page.message_title, page.token_value is not None)
+            expected = (303, self.base(variant) + "/view", True, plan.outcome[1], True)
         elif kind == "form":
             got = (r.status_code, page.message_ok, page.message_title, page.message_details)
             expected = (200, False, plan.outcome[1], plan.outcome[2])

@@ -1,4 +1,5 @@
-"""Token values stay secret: each exists in exactly one HTTP response, the one that created it.
+"""Token values stay secret: each exists in exactly one HTTP response, the one that shows it: the API
+answer that made it, or the one-time page that a web form's post redirects to.
 
 One server at `--log-level debug` (the level that logs the most) goes through the API and web UI
 flows that make, use and show tokens: token.create/generate/regenerate as Admin (for himself and
@@ -195,26 +196,29 @@ def flows(server) -> Flows:
     for path in ["/", "/tokens", "/tokens/new", "/user/tokens", "/ui/users?search=a", "/users", f"/users/{alice_id}/edit", "/user/profile"]:
         web.get(path)
 
-    def form_value(response: requests.Response) -> str:
-        assert response.status_code == 200, (response.status_code, response.text[:500])
-        [value] = VALUE_ON_PAGE.findall(response.text)
+    def form_value(client: WebClient, response: requests.Response) -> str:
+        """The value on the one-time page the post redirects to (the post's own answer has none)."""
+        assert response.status_code == 303 and response.headers["Location"].endswith("/view"), (response.status_code, response.text[:500])
+        shown = client.follow(response)
+        assert shown.status_code == 200, (shown.status_code, shown.text[:500])
+        [value] = VALUE_ON_PAGE.findall(shown.text)
         return keep(value)
 
     new_token = {"description": "from the form", "expires_state": "0", "status": "0"}
-    form_value(web.post("/tokens/create", {"name": "ui-admin", "userid": "1", **new_token}))
+    form_value(web, web.post("/tokens/create", {"name": "ui-admin", "userid": "1", **new_token}))
     [ui_admin] = admin.call("token.get", {"filter": {"name": "ui-admin"}, "output": ["tokenid"]})
     ui_id = ui_admin["tokenid"]
     web.get("/tokens")
     web.get(f"/tokens/{ui_id}/edit")
-    form_value(web.post(f"/tokens/{ui_id}/update", {"name": "ui-admin", "regenerate": "1", **new_token}))
+    form_value(web, web.post(f"/tokens/{ui_id}/update", {"name": "ui-admin", "regenerate": "1", **new_token}))
     web.get("/tokens")
     web.follow(web.post(f"/tokens/{ui_id}/update", {"name": "ui-admin-renamed", **new_token}))
-    form_value(web.post("/tokens/create", {"name": "ui-for-alice", "userid": alice_id, **new_token}))
-    form_value(web.post("/user/tokens/create", {"name": "ui-admin-own", **new_token}))
+    form_value(web, web.post("/tokens/create", {"name": "ui-for-alice", "userid": alice_id, **new_token}))
+    form_value(web, web.post("/user/tokens/create", {"name": "ui-admin-own", **new_token}))
     [own] = admin.call("token.get", {"filter": {"name": "ui-admin-own"}, "output": ["tokenid"]})
     web.get("/user/tokens")
     web.get(f"/user/tokens/{own['tokenid']}/edit")
-    form_value(web.post(f"/user/tokens/{own['tokenid']}/update", {"name": "ui-admin-own", "regenerate": "1", **new_token}))
+    form_value(web, web.post(f"/user/tokens/{own['tokenid']}/update", {"name": "ui-admin-own", "regenerate": "1", **new_token}))
     web.follow(web.post("/tokens/disable", [("tokenids[]", ui_id)]))
     web.follow(web.post("/tokens/enable", [("tokenids[]", ui_id)]))
     failed = web.post("/tokens/create", {"name": "ui-admin-renamed", "userid": "1", **new_token})  # the name is taken
@@ -228,10 +232,10 @@ def flows(server) -> Flows:
     sessions.append(alice_web.session_id)
     alice_web.get("/")
     alice_web.get("/user/tokens")
-    form_value(alice_web.post("/user/tokens/create", {"name": "ui-alice", **new_token}))
+    form_value(alice_web, alice_web.post("/user/tokens/create", {"name": "ui-alice", **new_token}))
     [ui_alice] = admin.call("token.get", {"filter": {"name": "ui-alice"}, "output": ["tokenid"]})
     alice_web.get(f"/user/tokens/{ui_alice['tokenid']}/edit")
-    form_value(alice_web.post(f"/user/tokens/{ui_alice['tokenid']}/update", {"name": "ui-alice", "regenerate": "1", **new_token}))
+    form_value(alice_web, alice_web.post(f"/user/tokens/{ui_alice['tokenid']}/update", {"name": "ui-alice", "regenerate": "1", **new_token}))
     alice_web.get("/user/tokens")
     alice_web.get("/tokens")  # not hers: the access-denied page
     alice_web.follow(alice_web.sign_out())

@@ -230,10 +230,10 @@ def test_static_files_are_not_sniffed(tessera_server):
 def test_pages_with_a_new_token_value_are_not_stored(tessera_server, web, admin_api, section):
     name = unique("no-store")
     fields = {"name": name, "userid": "1", "expires_state": "0", "status": "0"}
-    created = web.post(f"{section}/create", fields)
+    created = web.follow(web.post(f"{section}/create", fields))
     assert created.status_code == 200 and 'id="auth-token"' in created.text, created.text[:500]
     tokenid = admin_api.call("token.get", {"filter": {"name": name}, "output": ["tokenid"]})[0]["tokenid"]
-    regenerated = web.post(f"{section}/{tokenid}/update", {**fields, "regenerate": "1"})
+    regenerated = web.follow(web.post(f"{section}/{tokenid}/update", {**fields, "regenerate": "1"}))
     assert regenerated.status_code == 200 and 'id="auth-token"' in regenerated.text, regenerated.text[:500]
     for what, r in [("Add", created), ("Regenerate", regenerated)]:
         for value in re.findall(r'<code id="auth-token">([0-9a-f]{64})</code>', r.text):
@@ -533,7 +533,7 @@ def test_one_time_token_page_shows_hostile_values_as_text(tessera_server, web, h
     problems = []
     for value in HOSTILE:
         for section, owner, shown in [("/tokens", hostile.users[value], [value, f"{value} view", label(value)]), ("/user/tokens", "1", [value, f"{value} view"])]:
-            r = web.post(f"{section}/create", {"name": f"{value} view", "userid": owner, "description": value, "expires_state": "0", "status": "0"})
+            r = web.follow(web.post(f"{section}/create", {"name": f"{value} view", "userid": owner, "description": value, "expires_state": "0", "status": "0"}))
             assert r.status_code == 200 and 'id="auth-token"' in r.text, (section, value, r.status_code, r.text[:300])
             tessera_server.secrets.update(re.findall(r'<code id="auth-token">([0-9a-f]{64})</code>', r.text))
             problems += markup_problems(r, f"{section} one-time page ({value!r})", shown)

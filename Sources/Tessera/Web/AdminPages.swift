@@ -56,8 +56,8 @@ extension AdminPage {
     }
 
     /// A full page of this section.
-    func page(_ template: String, _ viewer: Viewer, _ data: [String: Any], flash: Flash? = nil) -> Response {
-        web.renderer.page(template, title: viewer.t(title), viewer: viewer, strings: viewer.strings, data: data, flash: flash, active: menu)
+    func page(_ template: String, _ viewer: Viewer, _ views: Any..., flash: Flash? = nil) -> Response {
+        web.renderer.page(template, title: viewer.t(title), viewer: viewer, strings: viewer.strings, views: views, flash: flash, active: menu)
     }
 
     /// One page of the list's rows with its headers, page links and summary, sorted and paged as the
@@ -85,9 +85,7 @@ extension AdminPage {
 
     /// The list page with its table.
     func listPage<Row>(_ template: String, _ viewer: Viewer, _ table: ListTable<Row>, flash: Flash?) -> Response {
-        var data: [String: Any] = ["rows": table.shown, "zeroSelected": viewer.t("n_selected", "0")]
-        data.merge(table.data) { $1 }
-        return page(template, viewer, data, flash: flash)
+        page(template, viewer, table.view, AdminListView(rows: table.shown, zeroSelected: viewer.t("n_selected", "0")), flash: flash)
     }
 
     /// Back to the list with a success message.
@@ -146,4 +144,10 @@ extension AdminPage {
         }
         return Renderer.redirect(base, flash: flash, secure: context.isSecure)
     }
+}
+
+/// The rows of an administration list page and its "0 selected" counter.
+private struct AdminListView<Row> {
+    let rows: [Row]
+    let zeroSelected: String
 }

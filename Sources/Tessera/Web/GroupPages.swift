@@ -95,6 +95,15 @@ struct GroupPages: AdminPage {
         }
     }
 
+    struct FormView {
+        let form: Values
+        let users: [Candidate]
+        let guiAccess: [OptionView]
+        let editing: Bool
+        let id: String
+        let action: String
+    }
+
     /// A user the form offers as a member.
     struct Candidate {
         let id: String
@@ -112,15 +121,17 @@ struct GroupPages: AdminPage {
 
     private func render(_ viewer: Viewer, _ call: CallContext, _ values: Values, id: String?, flash: Flash? = nil) async throws -> Response {
         let candidates = try await services.userGroups.memberCandidates(by: call)
-        let data: [String: Any] = [
-            "form": ["name": values.name, "enabled": values.enabled, "debug": values.debug],
-            "users": candidates.map { user in
+        let view = FormView(
+            form: values,
+            users: candidates.map { user in
                 Candidate(id: user.id.description, label: user.names.fullName, checked: values.userids.contains(user.id.description))
             },
-            "guiAccess": selectOptions((0...3).map { (String($0), viewer.t("gui_\($0)")) }, selected: values.guiAccess),
-            "editing": id != nil, "id": id ?? "", "action": id.map { "\(base)/\($0)/update" } ?? "\(base)/create",
-        ]
-        return page("group_form", viewer, data, flash: flash)
+            guiAccess: OptionView.list((0...3).map { (String($0), viewer.t("gui_\($0)")) }, selected: values.guiAccess),
+            editing: id != nil,
+            id: id ?? "",
+            action: id.map { "\(base)/\($0)/update" } ?? "\(base)/create"
+        )
+        return page("group_form", viewer, view, flash: flash)
     }
 
     // MARK: - Create, update

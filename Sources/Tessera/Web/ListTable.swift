@@ -37,9 +37,33 @@ struct ListTable<Row> {
         }
     }
 
+    /// A column header: sortable ones link to sorting by them, the current one shows its order.
+    struct Header {
+        let label: String
+        let sortable: Bool
+        let key: String
+        let current: Bool
+        let order: String
+        let href: String
+    }
+
+    struct PageLink {
+        let number: Int
+        let href: String
+        let current: Bool
+    }
+
+    /// What the `list_headers` and `list_paging` templates show.
+    struct View {
+        let columns: [Header]
+        let columnCount: Int
+        let pages: [PageLink]
+        let hasPages: Bool
+        let summary: String
+    }
+
     let shown: [Row]
-    /// What the `list_table` templates show: `columns`, `columnCount`, `pages`, `hasPages` and `summary`.
-    let data: [String: Any]
+    let view: View
 
     /// Sorts `rows` as remembered in `stored`, keeps the first `limit` (the search limit: more are
     /// counted as "N+"), and takes the remembered page of `perPage` rows.
@@ -58,17 +82,20 @@ struct ListTable<Row> {
             pageCount == 1
             ? viewer.t("displaying_one_page", String(shown.count), totalText)
             : viewer.t("displaying_range", String((page - 1) * perPage + 1), String((page - 1) * perPage + shown.count), totalText)
-        let columns = layout.columns.map { column -> [String: Any] in
+        let columns = layout.columns.map { column in
             let current = column.sortKey == sortKey
             let next = current && order == "ASC" ? "DESC" : "ASC"
-            return [
-                "label": viewer.t(column.label), "sortable": column.sortKey != nil, "key": column.sortKey ?? "", "current": current, "order": order,
-                "href": "\(layout.base)?sort=\(column.sortKey ?? "")&sortorder=\(next)",
-            ]
+            return Header(
+                label: viewer.t(column.label),
+                sortable: column.sortKey != nil,
+                key: column.sortKey ?? "",
+                current: current,
+                order: order,
+                href: "\(layout.base)?sort=\(column.sortKey ?? "")&sortorder=\(next)"
+            )
         }
-        let pages: [[String: Any]] =
-            pageCount > 1 ? (1...pageCount).map { ["number": $0, "href": "\(layout.base)?page=\($0)", "current": $0 == page] } : []
-        data = ["columns": columns, "columnCount": columns.count + 1, "pages": pages, "hasPages": !pages.isEmpty, "summary": summary]
+        let pages = pageCount > 1 ? (1...pageCount).map { PageLink(number: $0, href: "\(layout.base)?page=\($0)", current: $0 == page) } : []
+        view = View(columns: columns, columnCount: columns.count + 1, pages: pages, hasPages: !pages.isEmpty, summary: summary)
     }
 
     /// Natural, case-insensitive order of texts (as Zabbix's lists sort names).

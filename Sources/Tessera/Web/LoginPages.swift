@@ -15,10 +15,15 @@ struct LoginPages: Sendable {
         router.get("/") { request, _ in await self.home(request) }
     }
 
+    /// The sign-in form, with the name tried last.
+    private struct View {
+        let username: String
+    }
+
     private func form(_ request: Request, username: String = "", flash: Flash? = nil) async -> Response {
         if flash == nil, (try? await web.viewer(request)) != nil { return Renderer.redirect("/") }
         let strings = await web.anonymousStrings()
-        return renderer.page("login", title: strings["sign_in"] ?? "", viewer: nil, strings: strings, data: ["username": username], flash: flash)
+        return renderer.page("login", title: strings["sign_in"] ?? "", viewer: nil, strings: strings, views: [View(username: username)], flash: flash)
     }
 
     /// The sign-in form.

@@ -28,6 +28,13 @@ struct ProfilePage: Sendable {
         }
     }
 
+    struct View {
+        let username: String
+        let languages: [OptionView]
+        let timezones: [OptionView]
+        let rowsPerPage: String
+    }
+
     private func show(_ request: Request, viewer given: Viewer? = nil, flash: Flash? = nil, values: Form? = nil) async throws -> Response {
         let viewer: Viewer
         if let given { viewer = given } else { viewer = try await web.viewer(request) }
@@ -37,18 +44,18 @@ struct ProfilePage: Sendable {
             ("default", viewer.t("system_default")), ("en_US", "English (en_US)"), ("en_GB", "English (en_GB)"), ("nl_NL", "Nederlands (nl_NL)"),
         ]
         let zones = [("default", viewer.t("system_default"))] + TimeZone.knownTimeZoneIdentifiers.sorted().map { ($0, $0) }
-        let data: [String: Any] = [
-            "username": viewer.account.username,
-            "languages": selectOptions(languages, selected: lang),
-            "timezones": selectOptions(zones, selected: zone),
-            "rowsPerPage": values?.rowsPerPage ?? String(viewer.account.rowsPerPage),
-        ]
+        let view = View(
+            username: viewer.account.username,
+            languages: OptionView.list(languages, selected: lang),
+            timezones: OptionView.list(zones, selected: zone),
+            rowsPerPage: values?.rowsPerPage ?? String(viewer.account.rowsPerPage)
+        )
         return web.renderer.page(
             "profile",
             title: viewer.t("profile"),
             viewer: viewer,
             strings: viewer.strings,
-            data: data,
+            views: [view],
             flash: flash ?? WebSession.flash(request),
             active: "profile"
         )

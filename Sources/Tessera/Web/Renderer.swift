@@ -52,33 +52,29 @@ struct Renderer: Sendable {
         HTTPField.Name("Referrer-Policy")!: "same-origin",
     ]
 
-    /// A full page for a signed-in viewer (or the sign-in page when `viewer` is nil).
+    /// A full page for a signed-in viewer (or the sign-in page when `viewer` is nil). `views` are what
+    /// the template shows besides the frame, the page's own view last (see `LayeredContext`).
     func page(
         _ template: String,
         title: String,
         viewer: Viewer?,
         strings: [String: String],
-        data: [String: Any] = [:],
+        views: [Any] = [],
         flash: Flash? = nil,
         active: String? = nil,
         status: HTTPResponse.Status = .ok
     ) -> Response {
-        var context = data
-        context["t"] = strings
-        context["title"] = title
-        context["lang"] = strings["language_name"] == "Nederlands" ? "nl" : "en"
-        if let viewer {
-            context["signedIn"] = true
-            context["csrf"] = viewer.csrf
-            context["whoami"] = viewer.displayName
-            context["menu"] = Self.menu(viewer, active: active)
-        }
-        if let flash {
-            context["message"] = [
-                "ok": flash.ok, "title": strings[flash.title] ?? flash.title, "details": flash.details, "hasDetails": !flash.details.isEmpty,
-            ]
-        }
-        let html = library.render(context, withTemplate: template) ?? "template \(template) failed"
+        let frame = PageFrame(
+            t: strings,
+            title: title,
+            lang: strings["language_name"] == "Nederlands" ? "nl" : "en",
+            signedIn: viewer != nil,
+            csrf: viewer?.csrf ?? "",
+            whoami: viewer?.displayName ?? "",
+            menu: viewer.map { Self.menu($0, active: active) } ?? [],
+            message: flash.map { MessageView($0, strings: strings) }
+        )
+        let html = library.render(LayeredContext(layers: [frame] + views), withTemplate: template) ?? "template \(template) failed"
         var headers = Self.securityHeaders
         if flash != nil {
             headers[.setCookie] = Cookie(name: WebSession.flashCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax).description
@@ -86,15 +82,24 @@ struct Renderer: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func menu(_ viewer: Viewer, active: String?) -> [[String: Any]] {
-        var items: [(String, String, String)] = []
-        if viewer.permissions.mayAdministerTokens { items.append(("tokens", "/tokens", viewer.t("menu_api_tokens"))) }
-        if viewer.permissions.mayAdministerUsers { items.append(("users", "/users", viewer.t("menu_users"))) }
-        if viewer.permissions.mayAdministerRoles { items.append(("roles", "/roles", viewer.t("menu_user_roles"))) }
-        if viewer.permissions.mayAdministerGroups { items.append(("usergroups", "/usergroups", viewer.t("menu_user_groups"))) }
-        items.append(("profile", "/user/profile", viewer.t("menu_profile")))
-        if viewer.permissions.mayUseOwnTokenPages { items.append(("my-tokens", "/user/tokens", viewer.t("menu_my_tokens"))) }
-        return items.map { ["id": $0.0, "href": $0.1, "label": $0.2, "active": $0.0 == active] }
+    /// The menu: the administration pages the viewer's role opens, then the viewer's own settings.
+    static func menu(_ viewer: Viewer, active: String?) -> [MenuSection] {
+        let permissions = viewer.permissions
+        func item(_ id: String, _ href: String, _ label: String) -> MenuItem {
+            MenuItem(id: id, href: href, label: viewer.t(label), active: id == active)
+        }
+        var administration: [MenuItem] = []
+        if permissions.mayAdministerTokens { administration.append(item("tokens", "/tokens", "menu_api_tokens")) }
+        if permissions.mayAdministerUsers { administration.append(item("users", "/users", "menu_users")) }
+        if permissions.mayAdministerRoles { administration.append(item("roles", "/roles", "menu_user_roles")) }
+        if permissions.mayAdministerGroups { administration.append(item("usergroups", "/usergroups", "menu_user_groups")) }
+        var settings = [item("profile", "/user/profile", "menu_profile")]
+        if permissions.mayUseOwnTokenPages { settings.append(item("my-tokens", "/user/tokens", "menu_my_tokens")) }
+        let sections = [
+            MenuSection(label: viewer.t("menu_administration"), items: administration),
+            MenuSection(label: viewer.t("menu_user_settings"), items: settings),
+        ]
+        return sections.filter { !$0.items.isEmpty }
     }
 
     /// The access-denied, not-found and similar pages.
@@ -116,9 +121,14 @@ struct Renderer: Sendable {
             title: strings[heading] ?? "",
             viewer: viewer,
             strings: strings,
-            data: ["heading": strings[heading] ?? "", "text": strings[text] ?? ""],
+            views: [ErrorView(heading: strings[heading] ?? "", text: strings[text] ?? "")],
             status: status
         )
+    }
+
+    private struct ErrorView {
+        let heading: String
+        let text: String
     }
 
     /// A 303 redirect that carries a message to the next page.

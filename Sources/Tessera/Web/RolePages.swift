@@ -126,6 +126,17 @@ struct RolePages: AdminPage {
         }
     }
 
+    struct FormView {
+        let form: Values
+        /// Whether the method list allows (rather than denies) the methods it names.
+        let allowList: Bool
+        let types: [OptionView]
+        let actions: [Action]
+        let editing: Bool
+        let id: String
+        let action: String
+    }
+
     /// One action of the form.
     struct Action {
         let name: String
@@ -147,18 +158,18 @@ struct RolePages: AdminPage {
     }
 
     private func render(_ viewer: Viewer, _ values: Values, id: String?, flash: Flash? = nil) -> Response {
-        let data: [String: Any] = [
-            "form": [
-                "name": values.name, "readonly": values.readonly, "apiAccess": values.apiAccess, "allowList": values.apiMode == "1",
-                "methods": values.methods, "defaultAccess": values.defaultAccess, "shownType": values.type,
-            ],
-            "types": selectOptions((1...3).map { (String($0), viewer.t("type_\($0)")) }, selected: values.type),
-            "actions": values.availableActions.map { name in
+        let view = FormView(
+            form: values,
+            allowList: values.apiMode == "1",
+            types: OptionView.list((1...3).map { (String($0), viewer.t("type_\($0)")) }, selected: values.type),
+            actions: values.availableActions.map { name in
                 Action(name: name, label: viewer.t("action_" + name), checked: values.actions[name] ?? values.defaultAccess)
             },
-            "editing": id != nil, "id": id ?? "", "action": id.map { "\(base)/\($0)/update" } ?? "\(base)/create",
-        ]
-        return page("role_form", viewer, data, flash: flash)
+            editing: id != nil,
+            id: id ?? "",
+            action: id.map { "\(base)/\($0)/update" } ?? "\(base)/create"
+        )
+        return page("role_form", viewer, view, flash: flash)
     }
 
     // MARK: - Create, update

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// The New and Edit API token forms, and the page that shows a new value once.
@@ -15,13 +16,31 @@ struct TokenFormPage: Sendable {
         var expiresState = true
         var expiresAt = ""
         var enabled = true
+    }
 
-        var dictionary: [String: Any] {
-            [
-                "name": name, "userid": userid, "hasUser": !userid.isEmpty, "userLabel": userLabel, "description": description,
-                "expiresState": expiresState, "expiresAt": expiresAt, "enabled": enabled,
-            ]
-        }
+    /// The form page: the values, and whether it is the admin form and a new or a stored token.
+    struct FormView {
+        let form: Values
+        /// Whether the form names an owner yet.
+        let hasUser: Bool
+        let admin: Bool
+        let editing: Bool
+        let tokenid: String
+        let base: String
+        let action: String
+    }
+
+    /// The one-time view of a new value.
+    struct ValueView {
+        let name: String
+        let user: String
+        let token: String
+        let admin: Bool
+        let base: String
+        let expiresAt: String
+        let expired: Bool
+        let description: String
+        let enabled: Bool
     }
 
     /// The posted token form. `expires_state` and `status` are checkboxes: "1" (expires) and "0"
@@ -82,7 +101,7 @@ struct TokenFormPage: Sendable {
         var request = request
         let (viewer, form) = try await pages.poster(&request, variant, Form.self)
         let call = viewer.context(services, ip: context.clientIP)
-        var (values, fields, errors) = read(form, viewer, variant, creating: true)
+        var (values, fields, errors) = read(form, viewer, variant, stored: nil, now: call.now)
         let owner = UserID(values.userid)
         if variant == .admin, let owner { values.userLabel = try await ownerLabel(owner, variant, call) }
         guard let fields else {
@@ -99,15 +118,7 @@ struct TokenFormPage: Sendable {
                 given: [.name, .userid, .description, .expiresAt, .status]
             )
             let generated = try await services.tokens.createWithValue(draft, by: call)
-            return view(
-                viewer,
-                variant,
-                values,
-                expiry: fields.expiry,
-                value: generated.value,
-                flash: Flash(ok: true, title: "token_added"),
-                now: call.now
-            )
+            return try toValue(viewer, variant, values, expiry: fields.expiry, value: generated.value, title: "token_added", call, context)
         } catch let error as APIError {
             return render(viewer, variant, values, tokenid: nil, flash: Flash(ok: false, title: "cannot_add_token", details: [error.message]))
         }
@@ -118,7 +129,7 @@ struct TokenFormPage: Sendable {
         let (viewer, form) = try await pages.poster(&request, variant, Form.self)
         let call = viewer.context(services, ip: context.clientIP)
         let token = try await self.token(context, variant, call)
-        var (values, fields, errors) = read(form, viewer, variant, creating: false)
+        var (values, fields, errors) = read(form, viewer, variant, stored: token, now: call.now)
         values.userid = token.owner.description
         values.userLabel = try await ownerLabel(token.owner, variant, call)
         guard let fields else {
@@ -136,15 +147,7 @@ struct TokenFormPage: Sendable {
             try await services.tokens.update([change], by: call, onlyOwn: variant.onlyOwn)
             if form.regenerate == "1" {
                 let generated = try await services.tokens.generate(token.id, by: call, onlyOwn: variant.onlyOwn)
-                return view(
-                    viewer,
-                    variant,
-                    values,
-                    expiry: fields.expiry,
-                    value: generated.value,
-                    flash: Flash(ok: true, title: "token_updated"),
-                    now: call.now
-                )
+                return try toValue(viewer, variant, values, expiry: fields.expiry, value: generated.value, title: "token_updated", call, context)
             }
             return Renderer.redirect(variant.base, flash: Flash(ok: true, title: "token_updated"), secure: context.isSecure)
         } catch let error as APIError {
@@ -170,26 +173,85 @@ struct TokenFormPage: Sendable {
     }
 
     private func render(_ viewer: Viewer, _ variant: Variant, _ values: Values, tokenid: TokenID?, flash: Flash? = nil) -> Response {
-        let data: [String: Any] = [
-            "form": values.dictionary, "admin": variant == .admin, "editing": tokenid != nil, "tokenid": tokenid?.description ?? "",
-            "base": variant.base, "action": tokenid.map { "\(variant.base)/\($0)/update" } ?? "\(variant.base)/create",
-        ]
-        return pages.render("token_form", viewer, variant, data, flash: flash)
+        let view = FormView(
+            form: values,
+            hasUser: !values.userid.isEmpty,
+            admin: variant == .admin,
+            editing: tokenid != nil,
+            tokenid: tokenid?.description ?? "",
+            base: variant.base,
+            action: tokenid.map { "\(variant.base)/\($0)/update" } ?? "\(variant.base)/create"
+        )
+        return pages.render("token_form", viewer, variant, view, flash: flash)
     }
 
-    /// The one page that shows a token's value: rendered straight into the response of the post that
-    /// made it, with `no-store`, so reloading or going back cannot show it again.
-    private func view(_ viewer: Viewer, _ variant: Variant, _ values: Values, expiry: Expiry, value: String, flash: Flash, now: Int64) -> Response {
-        let data: [String: Any] = [
-            "name": values.name, "user": values.userLabel, "token": value, "admin": variant == .admin, "base": variant.base,
-            "expiresAt": expiry == .never ? "-" : viewer.dates.format(expiry.unixTime), "expired": expiry.hasPassed(at: now),
-            "description": values.description, "enabled": values.enabled,
-        ]
-        return pages.render("token_view", viewer, variant, data, flash: flash)
+    /// Answers the post that made a new value with a redirect to the page that shows it once (so
+    /// reloading that page never posts again), the value sealed in a cookie only that page reads.
+    private func toValue(
+        _ viewer: Viewer,
+        _ variant: Variant,
+        _ values: Values,
+        expiry: Expiry,
+        value: String,
+        title: String,
+        _ call: CallContext,
+        _ context: AppRequestContext
+    ) throws -> Response {
+        let once = OneTimeValue(
+            title: title,
+            name: values.name,
+            user: values.userLabel,
+            token: value,
+            expiry: expiry.unixTime,
+            description: values.description,
+            enabled: values.enabled,
+            sealedAt: call.now
+        )
+        let path = variant.valuePath
+        var response = Renderer.redirect(path)
+        let sealed = try once.sealed(sessionid: viewer.sessionid, path: path)
+        response.headers[.setCookie] = Self.valueCookie(sealed, path: path, maxAge: Int(OneTimeValue.lifetime), secure: context.isSecure)
+        return response
     }
 
-    /// Reads the posted form; returns the values to show again and either the fields or the field errors.
-    private func read(_ form: Form, _ viewer: Viewer, _ variant: Variant, creating: Bool) -> (Values, Fields?, [String]) {
+    /// The one page that shows a token's value, with `no-store`: it deletes the cookie that carried the
+    /// value as it shows it, so reloading or going back finds the list saying the value is gone.
+    func showValue(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
+        let viewer = try await pages.viewer(request, variant)
+        let path = variant.valuePath
+        var response: Response
+        if let cookie = request.cookies[OneTimeValue.cookie]?.value,
+            let once = OneTimeValue.open(cookie, sessionid: viewer.sessionid, path: path, now: services.clock.now)
+        {
+            let expiry = Expiry(unixTime: once.expiry)
+            let view = ValueView(
+                name: once.name,
+                user: once.user,
+                token: once.token,
+                admin: variant == .admin,
+                base: variant.base,
+                expiresAt: expiry == .never ? "-" : viewer.dates.format(once.expiry),
+                expired: expiry.hasPassed(at: services.clock.now),
+                description: once.description,
+                enabled: once.enabled
+            )
+            response = pages.render("token_view", viewer, variant, view, flash: Flash(ok: true, title: once.title))
+        } else {
+            response = Renderer.redirect(variant.base, flash: Flash(ok: false, title: "token_value_gone"), secure: context.isSecure)
+        }
+        response.headers.append(HTTPField(name: .setCookie, value: Self.valueCookie("", path: path, maxAge: 0, secure: context.isSecure)))
+        return response
+    }
+
+    private static func valueCookie(_ value: String, path: String, maxAge: Int, secure: Bool) -> String {
+        Cookie(name: OneTimeValue.cookie, value: value, maxAge: maxAge, path: path, secure: secure, httpOnly: true, sameSite: .strict).description
+    }
+
+    /// Reads the posted form for a new token or the `stored` one; returns the values to show again and
+    /// either the fields or the field errors. An expiry in the past is refused unless it is the stored
+    /// one (renaming an expired token keeps its date), where Zabbix would make an expired token.
+    private func read(_ form: Form, _ viewer: Viewer, _ variant: Variant, stored: Token?, now: Int64) -> (Values, Fields?, [String]) {
+        let creating = stored == nil
         var values = Values()
         values.name = form.name ?? ""
         values.description = form.description ?? ""
@@ -213,6 +275,7 @@ struct TokenFormPage: Sendable {
                 )
             } else if let time = viewer.dates.parse(values.expiresAt) {
                 expiry = .at(time)
+                if time <= now, expiry != stored?.expiry { errors.append(viewer.t("field_time_in_past", "expires_at")) }
             } else {
                 errors.append(viewer.t("field_time_expected", "expires_at"))
             }

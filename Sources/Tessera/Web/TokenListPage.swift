@@ -94,6 +94,32 @@ struct TokenListPage: Sendable {
         let enabled: Bool
     }
 
+    /// A chosen user of the filter: the posted id and the name on its chip.
+    struct Chip {
+        let userid: String
+        let label: String
+    }
+
+    /// The filter form as stored.
+    struct FilterView {
+        let name: String
+        let expiresState: Bool
+        let expiresDays: Int
+        let statusAny: Bool
+        let statusEnabled: Bool
+        let statusDisabled: Bool
+        let users: [Chip]
+        let creators: [Chip]
+    }
+
+    struct View {
+        let base: String
+        let admin: Bool
+        let rows: [Row]
+        let zeroSelected: String
+        let filter: FilterView
+    }
+
     func show(_ request: Request, _ context: AppRequestContext, _ variant: Variant) async throws -> Response {
         let viewer = try await pages.viewer(request, variant)
         let prefix = variant.profilePrefix
@@ -138,17 +164,19 @@ struct TokenListPage: Sendable {
                 enabled: token.status == .enabled
             )
         }
-        func chips(_ ids: [UserID]) -> [[String: String]] { ids.map { ["userid": $0.description, "label": names[$0] ?? $0.description] } }
-        var data: [String: Any] = [
-            "base": variant.base, "admin": variant == .admin, "rows": rows, "zeroSelected": viewer.t("n_selected", "0"), "filterOpen": true,
-            "filter": [
-                "name": filter.name, "expiresState": filter.expiresState, "expiresDays": filter.expiresDays,
-                "statusAny": filter.status == nil, "statusEnabled": filter.status == .enabled, "statusDisabled": filter.status == .disabled,
-                "users": chips(filter.userids), "creators": chips(filter.creatorids),
-            ] as [String: Any],
-        ]
-        data.merge(table.data) { $1 }
-        return pages.render("token_list", viewer, variant, data, flash: WebSession.flash(request))
+        func chips(_ ids: [UserID]) -> [Chip] { ids.map { Chip(userid: $0.description, label: names[$0] ?? $0.description) } }
+        let shown = FilterView(
+            name: filter.name,
+            expiresState: filter.expiresState,
+            expiresDays: filter.expiresDays,
+            statusAny: filter.status == nil,
+            statusEnabled: filter.status == .enabled,
+            statusDisabled: filter.status == .disabled,
+            users: chips(filter.userids),
+            creators: chips(filter.creatorids)
+        )
+        let view = View(base: variant.base, admin: variant == .admin, rows: rows, zeroSelected: viewer.t("n_selected", "0"), filter: shown)
+        return pages.render("token_list", viewer, variant, table.view, view, flash: WebSession.flash(request))
     }
 
     /// What a request's query changes in the remembered filter, sorting and page.

@@ -11,6 +11,8 @@ struct TokenPages: Sendable {
         var base: String { self == .admin ? "/tokens" : "/user/tokens" }
         var profilePrefix: String { self == .admin ? "web.token." : "web.user.token." }
         var menu: String { self == .admin ? "tokens" : "my-tokens" }
+        /// The page that shows a new value once.
+        var valuePath: String { base + "/view" }
         /// Under User settings only the viewer's own tokens, even for a Super admin.
         var onlyOwn: Bool { self == .own }
 
@@ -32,6 +34,7 @@ struct TokenPages: Sendable {
             router.get(path("/new")) { request, context in try await form.new(request, context, variant) }
             router.get(path("/:id/edit")) { request, context in try await form.edit(request, context, variant) }
             router.post(path("/create")) { request, context in try await form.create(request, context, variant) }
+            router.get(path("/view")) { request, context in try await form.showValue(request, context, variant) }
             router.post(path("/:id/update")) { request, context in
                 try await form.update(request, context, variant)
             }
@@ -58,13 +61,13 @@ struct TokenPages: Sendable {
         return (viewer, form)
     }
 
-    func render(_ template: String, _ viewer: Viewer, _ variant: Variant, _ data: [String: Any], flash: Flash? = nil) -> Response {
+    func render(_ template: String, _ viewer: Viewer, _ variant: Variant, _ views: Any..., flash: Flash? = nil) -> Response {
         renderer.page(
             template,
             title: viewer.t("api_tokens"),
             viewer: viewer,
             strings: viewer.strings,
-            data: data,
+            views: views,
             flash: flash,
             active: variant.menu
         )

@@ -121,6 +121,28 @@ struct UserPages: AdminPage {
         }
     }
 
+    struct FormView {
+        let form: Values
+        let groups: [GroupChoice]
+        let roles: [OptionView]
+        let languages: [OptionView]
+        let timezones: [OptionView]
+        /// Whether the user is the guest, whose language cannot be set.
+        let guest: Bool
+        /// Whether the viewer edits themselves (changing the password then needs the current one).
+        let ownAccount: Bool
+        let editing: Bool
+        let id: String
+        let action: String
+    }
+
+    /// A user group the form offers, ticked when the user is a member.
+    struct GroupChoice {
+        let id: String
+        let name: String
+        let checked: Bool
+    }
+
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response {
         guard let id else { return try await render(viewer, call, Values(), id: nil, guest: false) }
         guard let user = try await user(call, id) else { throw WebFailure.forbidden }
@@ -146,21 +168,19 @@ struct UserPages: AdminPage {
         let languages = ["default"] + UserService.supportedLocales.subtracting(["default"]).sorted()
         let zones = ["default"] + TimeZone.knownTimeZoneIdentifiers.sorted()
         func label(_ code: String) -> String { code == "default" ? viewer.t("system_default") : code }
-        let data: [String: Any] = [
-            "form": [
-                "username": values.username, "name": values.name, "surname": values.surname, "rowsPerPage": values.rowsPerPage,
-                "autologout": values.autologout,
-            ],
-            "groups": groups.map { group -> [String: Any] in
-                ["id": group.id.description, "name": group.name, "checked": values.usrgrpids.contains(group.id.description)]
-            },
-            "roles": selectOptions(roles.map { ($0.id.description, $0.name) }, selected: values.roleid),
-            "languages": selectOptions(languages.map { ($0, label($0)) }, selected: values.lang),
-            "timezones": selectOptions(zones.map { ($0, label($0)) }, selected: values.timezone),
-            "guest": guest, "ownAccount": id == viewer.principal.userid, "editing": id != nil, "id": id ?? "",
-            "action": id.map { "\(base)/\($0)/update" } ?? "\(base)/create",
-        ]
-        return page("user_form", viewer, data, flash: flash)
+        let view = FormView(
+            form: values,
+            groups: groups.map { GroupChoice(id: $0.id.description, name: $0.name, checked: values.usrgrpids.contains($0.id.description)) },
+            roles: OptionView.list(roles.map { ($0.id.description, $0.name) }, selected: values.roleid),
+            languages: OptionView.list(languages.map { ($0, label($0)) }, selected: values.lang),
+            timezones: OptionView.list(zones.map { ($0, label($0)) }, selected: values.timezone),
+            guest: guest,
+            ownAccount: id == viewer.principal.userid,
+            editing: id != nil,
+            id: id ?? "",
+            action: id.map { "\(base)/\($0)/update" } ?? "\(base)/create"
+        )
+        return page("user_form", viewer, view, flash: flash)
     }
 
     // MARK: - Create, update

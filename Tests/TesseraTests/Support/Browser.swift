@@ -13,8 +13,10 @@ struct Browser {
     let session: String
     var csrf: String { Viewer.csrf(for: session) }
 
-    func get(_ uri: String) async throws -> TestResponse {
-        try await client.execute(uri: uri, method: .get, headers: [.cookie: "tessera_session=\(session)"], body: nil)
+    /// A GET with the session cookie and any `cookies` ("name=value") the server set before.
+    func get(_ uri: String, cookies: [String] = []) async throws -> TestResponse {
+        let cookie = (["tessera_session=\(session)"] + cookies).joined(separator: "; ")
+        return try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie], body: nil)
     }
 
     func post(_ uri: String, _ fields: [(String, String)], csrf: String? = nil) async throws -> TestResponse {

@@ -148,9 +148,13 @@ function createDialog() {
 }
 
 // One-time token page: copy to clipboard (Clipboard API in a secure context, else a selection copy).
-function setupCopy() {
+// The page must never come back from the back/forward cache: it forgets the value as it is left, and
+// a restored copy asks the server again, which has nothing to show the second time.
+function setupTokenView() {
   const button = $("#copy-token");
   if (!button) return;
+  window.addEventListener("pagehide", () => { $("#" + button.dataset.copy).textContent = ""; });
+  window.addEventListener("pageshow", (event) => { if (event.persisted) location.reload(); });
   button.addEventListener("click", async () => {
     const text = $("#" + button.dataset.copy).textContent;
     try {
@@ -166,6 +170,6 @@ function setupCopy() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  setupList(); setupFilter(); setupTokenForm(); setupCopy();
+  setupList(); setupFilter(); setupTokenForm(); setupTokenView();
   $$(".multiselect").forEach(setupMultiselect);
 });
