@@ -116,6 +116,28 @@ struct WebTokenPagesTests {
         }
     }
 
+    @Test func theOwnerPickerLeavesOutAGuestThatCannotUseTokens() async throws {
+        try await Browser.with { h, browser in
+            func labels(_ query: String) async throws -> [String] {
+                let answer = try JSONParser.parse(Array(String(buffer: try await browser.get("/ui/users?" + query).body).utf8))
+                return answer.arrayValue?.compactMap { $0["label"]?.stringValue } ?? []
+            }
+            // The default guest is in the Disabled group with a role without API access.
+            #expect(try await labels("search=guest") == ["guest"])
+            #expect(try await labels("search=guest&for=owners") == [])
+
+            // Out of the Disabled group and with API access, it could use a token: offered.
+            let admin = try await h.login()
+            _ = try await h.result("user.update", ["userid": "2", "usrgrps": [["usrgrpid": "8"]]], auth: admin)
+            #expect(try await labels("search=guest&for=owners") == [])
+            let guestRole = try #require(
+                try await h.result("user.get", ["userids": ["2"], "output": ["roleid"]], auth: admin).arrayValue?.first?["roleid"]
+            )
+            _ = try await h.result("role.update", ["roleid": guestRole, "rules": ["api.access": 1]], auth: admin)
+            #expect(try await labels("search=guest&for=owners") == ["guest"])
+        }
+    }
+
     @Test func massActionsRedirectWithTheirMessage() async throws {
         try await Browser.with { h, browser in
             let admin = try await h.login()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -94,6 +96,14 @@ def test_dutch_token_form(browser, tessera_server):
     assert browser.text("#user-select") == "Selecteren"
     assert browser.text("#add") == "Toevoegen"
     assert browser.text("#cancel") == "Annuleren"
+    assert browser.find("#expires_at").get_attribute("placeholder") == "JJJJ-MM-DD uu:mm:ss"
+    browser.find("#user-select").click()
+    browser.wait(lambda d: browser.find("#user-dialog").is_displayed(), "the select dialog did not open")
+    assert browser.text("#user-dialog-title") == "Gebruikers"
+    assert browser.find("#user-dialog-search").get_attribute("aria-label") == "Gebruikers zoeken"
+    assert browser.find("#user-dialog-search").get_attribute("placeholder") == "typ hier om te zoeken"
+    assert browser.text("#user-dialog-close") == "Sluiten"
+    browser.find("#user-dialog-close").click()
 
     browser.fill("#name", "nl-drie")
     browser.submit("#add")
@@ -123,3 +133,47 @@ def test_back_to_english(browser, admin_api):
     browser.get("/tokens")
     assert browser.text("#create-token") == "Create API token"
     assert admin_api.call("user.get", {"userids": ["1"], "output": ["lang"]})[0]["lang"] == "en_US"
+
+
+CATALOGS = Path(__file__).resolve().parents[2] / "Sources/Tessera/Resources/i18n"
+
+# What a page shows a reader: the text of every element, and the attributes read out or shown.
+SHOWN_TEXTS = """
+const texts = [];
+for (const el of document.querySelectorAll("body *")) {
+  for (const node of el.childNodes) if (node.nodeType === 3 && node.textContent.trim()) texts.push(node.textContent.trim());
+  for (const name of ["placeholder", "aria-label", "title", "data-confirm"]) if (el.getAttribute(name)) texts.push(el.getAttribute(name));
+}
+return texts;
+"""
+
+
+def test_no_english_is_left_in_the_dutch_pages(browser, admin_api):
+    """Every text of the English catalog that Dutch says otherwise is absent from every Dutch page,
+    with the select dialog open where there is one."""
+    english = json.loads((CATALOGS / "en.json").read_text())
+    dutch = json.loads((CATALOGS / "nl.json").read_text())
+    untranslated = {text for key, text in english.items() if dutch.get(key) != text and re.search(r"[A-Za-z]{3}", text)}
+    untranslated -= set(dutch.values())
+    # Names of stored things are data, not texts of the UI ("User role", the "Disabled" group, "Admin").
+    untranslated -= {role["name"] for role in admin_api.call("role.get", {"output": ["name"]})}
+    untranslated -= {group["name"] for group in admin_api.call("usergroup.get", {"output": ["name"]})}
+    untranslated -= {u[field] for u in admin_api.call("user.get", {"output": ["username", "name", "surname"]}) for field in u if field != "userid"}
+    [token] = admin_api.call("token.get", {"filter": {"name": "nl-een"}, "output": ["tokenid"]})
+    choose_language(browser, "nl_NL")
+    pages = ["/tokens", "/tokens/new", f"/tokens/{token['tokenid']}/edit", "/user/tokens", "/user/tokens/new", "/users", "/users/new",
+             "/users/1/edit", "/roles", "/roles/new", "/usergroups", "/usergroups/new", "/user/profile"]
+    found = {}
+    for page in pages:
+        browser.get(page)
+        for select in browser.finds(".ms-select")[:1]:
+            select.click()
+            browser.wait(lambda d: browser.find("#user-dialog").is_displayed(), f"{page}: the select dialog did not open")
+            assert browser.text("#user-dialog-close") == "Sluiten", page
+            assert browser.find("#user-dialog-search").get_attribute("aria-label") == "Gebruikers zoeken", page
+        shown = browser.driver.execute_script(SHOWN_TEXTS)
+        english_here = sorted({text for text in shown if text in untranslated})
+        if english_here:
+            found[page] = english_here
+    choose_language(browser, "default")
+    assert found == {}

@@ -68,27 +68,29 @@ function setupTokenForm() {
 }
 
 // User pickers: autocomplete over username, name and surname, and a "Select" dialog with every user.
-async function searchUsers(text) {
-  const response = await fetch("/ui/users?search=" + encodeURIComponent(text), { credentials: "same-origin" });
+// `lookup` "owners" leaves out users who cannot hold a token (the guest while it cannot sign in).
+async function searchUsers(text, lookup) {
+  const query = "search=" + encodeURIComponent(text) + (lookup ? "&for=" + encodeURIComponent(lookup) : "");
+  const response = await fetch("/ui/users?" + query, { credentials: "same-origin" });
   return response.ok ? response.json() : [];
 }
-function chip(container, name, user) {
+function chip(container, name, user, removeLabel) {
   const li = document.createElement("li");
   const hidden = document.createElement("input");
   hidden.type = "hidden"; hidden.name = name; hidden.value = user.userid;
   const remove = document.createElement("button");
-  remove.type = "button"; remove.className = "chip-remove"; remove.textContent = "×"; remove.setAttribute("aria-label", "remove");
+  remove.type = "button"; remove.className = "chip-remove"; remove.textContent = "×"; remove.setAttribute("aria-label", removeLabel);
   li.append(hidden, document.createTextNode(user.label + " "), remove);
   container.append(li);
 }
 function setupMultiselect(box) {
-  const name = box.dataset.name, multiple = box.dataset.multiple === "1";
+  const name = box.dataset.name, multiple = box.dataset.multiple === "1", lookup = box.dataset.lookup;
   const chips = $(".chips", box), input = $(".ms-input", box), list = $(".suggestions", box);
   let active = -1, found = [], asked = 0;
   function choose(user) {
     asked++;
     if (!multiple) chips.innerHTML = "";
-    if (!$$("input", chips).some((i) => i.value === user.userid)) chip(chips, name, user);
+    if (!$$("input", chips).some((i) => i.value === user.userid)) chip(chips, name, user, box.dataset.removeLabel);
     input.value = ""; list.hidden = true; input.focus();
   }
   function show() {
@@ -105,7 +107,7 @@ function setupMultiselect(box) {
   input.addEventListener("input", async () => {
     // Only the answer to the latest text counts: a slower, older answer is dropped.
     const text = input.value.trim(), ticket = ++asked;
-    const users = text ? await searchUsers(text) : [];
+    const users = text ? await searchUsers(text, lookup) : [];
     if (ticket !== asked || input.value.trim() !== text || document.activeElement !== input) return;
     found = users; active = found.length ? 0 : -1; show();
   });
@@ -117,14 +119,13 @@ function setupMultiselect(box) {
   });
   input.addEventListener("blur", () => setTimeout(() => { list.hidden = true; }, 150));
   box.addEventListener("click", (e) => { if (e.target.classList.contains("chip-remove")) e.target.closest("li").remove(); });
-  const select = $(".ms-select", box), dialog = $("#user-dialog");
-  if (select) select.addEventListener("click", async () => {
-    const target = dialog || createDialog();
+  const select = $(".ms-select", box), target = $("#user-dialog");
+  if (select && target) select.addEventListener("click", async () => {
     const listEl = $("#user-dialog-list", target), search = $("#user-dialog-search", target);
     let dialogAsked = 0;
     async function fill() {
       const ticket = ++dialogAsked;
-      const users = await searchUsers(search.value.trim());
+      const users = await searchUsers(search.value.trim(), lookup);
       if (ticket !== dialogAsked) return;
       listEl.innerHTML = "";
       users.forEach((user) => {
@@ -138,13 +139,6 @@ function setupMultiselect(box) {
     $("#user-dialog-close", target).onclick = () => target.close();
     target.showModal(); search.focus();
   });
-}
-function createDialog() {
-  const dialog = document.createElement("dialog");
-  dialog.id = "user-dialog"; dialog.className = "card";
-  dialog.innerHTML = '<input type="search" id="user-dialog-search" aria-label="search"><ul id="user-dialog-list"></ul><button type="button" id="user-dialog-close">×</button>';
-  document.body.append(dialog);
-  return dialog;
 }
 
 // One-time token page: copy to clipboard (Clipboard API in a secure context, else a selection copy).
