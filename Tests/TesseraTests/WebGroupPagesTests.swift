@@ -130,8 +130,8 @@ struct WebGroupPagesTests {
             )
             #expect(try await h.result("usergroup.get", ["countOutput": true], auth: admin) == "5")
 
-            #expect(try await browser.get("/usergroups/999/edit").status == .forbidden)
-            #expect(try await browser.get("/usergroups/abc/edit").status == .forbidden)
+            #expect(try await browser.get("/usergroups/999/edit").status == .notFound)
+            #expect(try await browser.get("/usergroups/abc/edit").status == .notFound)
             #expect(try await browser.post("/usergroups/delete", [("ids[]", "8")], csrf: "0").status == .forbidden)
         }
     }

@@ -107,9 +107,9 @@ struct WebRolePagesTests {
             #expect(try await browser.post("/roles/delete", []).flash?.details == ["Invalid parameter \"/\": cannot be empty."])
             #expect(try await h.result("role.get", ["countOutput": true], auth: admin) == "4")
 
-            #expect(try await browser.get("/roles/999/edit").status == .forbidden)
-            #expect(try await browser.get("/roles/abc/edit").status == .forbidden)
-            #expect(try await browser.post("/roles/999/update", [("name", "x"), ("type", "1")]).status == .forbidden)
+            #expect(try await browser.get("/roles/999/edit").status == .notFound)
+            #expect(try await browser.get("/roles/abc/edit").status == .notFound)
+            #expect(try await browser.post("/roles/999/update", [("name", "x"), ("type", "1")]).status == .notFound)
             #expect(try await browser.post("/roles/delete", [("ids[]", "1")], csrf: "0").status == .forbidden)
             let readonly = String(buffer: try await browser.get("/roles/3/edit").body)
             #expect(readonly.contains("id=\"readonly-note\"") && !readonly.contains("id=\"update\""))

@@ -188,10 +188,55 @@ struct WebTokenPagesTests {
         }
     }
 
+    @Test func aBadFilterSortOrPageIsRefusedAndNotRemembered() async throws {
+        try await Browser.with { h, browser in
+            _ = try await h.token("kept", auth: try await h.login())
+            #expect(try await browser.get("/tokens?filter_set=1&filter_name=kept&sort=name&sortorder=DESC").status == .ok)
+            let refused: [(String, String)] = [
+                (
+                    "filter_set=1&filter_name=x&filter_expires_days=1000",
+                    "Incorrect value for field &quot;filter_expires_days&quot;: value must be between 0 and 999."
+                ),
+                (
+                    "filter_set=1&filter_name=x&filter_expires_days=soon",
+                    "Incorrect value for field &quot;filter_expires_days&quot;: value must be between 0 and 999."
+                ),
+                ("filter_set=1&filter_name=x&filter_status=2", "Incorrect value for field &quot;filter_status&quot;: value must be one of -1, 0, 1."),
+                (
+                    "filter_set=1&filter_name=x&filter_expires_state=yes",
+                    "Incorrect value for field &quot;filter_expires_state&quot;: value must be one of 0, 1."
+                ),
+                (
+                    "sort=secret",
+                    "Incorrect value for field &quot;sort&quot;: value must be one of name, user, expires_at, creator, lastaccess, status."
+                ),
+                ("sort=name&sortorder=UP", "Incorrect value for field &quot;sortorder&quot;: value must be one of ASC, DESC."),
+                ("page=0", "Incorrect value for field &quot;page&quot;: value must be between 1 and 2147483647."),
+                ("page=99999999999", "Incorrect value for field &quot;page&quot;: value must be between 1 and 2147483647."),
+            ]
+            for (query, message) in refused {
+                let page = try await browser.get("/tokens?" + query)
+                #expect(page.status == .badRequest, "\(query)")
+                #expect(String(buffer: page.body).contains(message), "\(query)")
+            }
+            // Nothing of them was remembered: the list is as the good query left it.
+            let list = String(buffer: try await browser.get("/tokens").body)
+            #expect(matches(list, #"class="token-name">([^<]*)<"#) == ["kept"])
+            #expect(list.contains("value=\"kept\""))
+            #expect(list.contains("sorted-DESC"))
+        }
+    }
+
     @Test func unknownAndForbiddenPages() async throws {
-        try await Browser.with { _, browser in
-            #expect(try await browser.get("/tokens/999/edit").status == .forbidden)
-            #expect(try await browser.get("/tokens/abc/edit").status == .forbidden)
+        try await Browser.with { h, browser in
+            #expect(try await browser.get("/tokens/999/edit").status == .notFound)
+            #expect(try await browser.get("/tokens/abc/edit").status == .notFound)
+            // Another user's token is not found on one's own pages, as one that does not exist.
+            let admin = try await h.login()
+            let others = try await h.result("token.create", ["name": "guest's", "userid": "2"], auth: admin)
+            let id = try #require(others["tokenids"]?.arrayValue?.first?.stringValue)
+            #expect(try await browser.get("/user/tokens/\(id)/edit").status == .notFound)
+            #expect(try await browser.get("/tokens/\(id)/edit").status == .ok)
             let anonymous = try await browser.client.execute(uri: "/tokens", method: .get, headers: [:], body: nil)
             #expect(anonymous.status == .seeOther)
             #expect(anonymous.headers[.location] == "/login")

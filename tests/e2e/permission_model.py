@@ -84,6 +84,8 @@ WEB_TITLES = {
     ("delete", False): ("Cannot delete API token", "Cannot delete API tokens"),
 }
 ACCESS_DENIED = "Access denied"
+# A token the page may not show is not found, the same as one that does not exist (Zabbix: access denied).
+NOT_FOUND = "Page not found"
 TOKEN_VALUE_RE = re.compile(r"[0-9a-f]{64}")
 
 
@@ -600,12 +602,12 @@ class PermissionModel:
         return Plan(("view", WEB_TITLES[("create", True)], tokenid), insert_and_generate)
 
     def web_update(self, user: User, variant: str, tokenid: str, fields: dict, regenerate: bool) -> Plan:
-        """The Update (and Regenerate) button: 403 for a token the page may not show, the form's
+        """The Update (and Regenerate) button: 404 for a token the page may not show, the form's
         refusal of an expiry that has passed (unless it is the stored one), else token.update
         (+ token.generate) with the form's fields (§5.4)."""
         stored = self.web_token(user, variant, tokenid)
         if stored is None:
-            return Plan(("denied",))
+            return Plan(("not found",))
         if 0 < fields["expires_at"] <= int(self.now()) and fields["expires_at"] != stored.expires_at:
             return Plan(("form", WEB_TITLES[("update", False)], [EXPIRY_PASSED]))
         plan = self._update(user, [{"tokenid": tokenid, **fields}])

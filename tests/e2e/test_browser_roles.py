@@ -97,8 +97,13 @@ def test_user_role_sees_only_own_tokens(browser, tessera_server, data):
 def test_user_role_has_no_admin_token_pages(browser, tessera_server, data):
     browser.sign_in("carol", PASSWORD)
     admin_token = data["tokens"]["admin-only"]
-    for path in ["/tokens", "/tokens/new", f"/tokens/{admin_token}/edit", f"/user/tokens/{admin_token}/edit"]:
+    for path in ["/tokens", "/tokens/new", f"/tokens/{admin_token}/edit"]:
         assert_access_denied(browser, path)
+    # Her own token pages do not find another user's token, as if it did not exist.
+    for path in [f"/user/tokens/{admin_token}/edit", "/user/tokens/99999/edit"]:
+        browser.get(path)
+        assert browser.text("#error-page h1") == "Page not found", path
+        assert browser.http("GET", path).status_code == 404, path
     # The menu is still there on the refusal page, without Users → API tokens.
     assert "tokens" not in browser.menu()
 

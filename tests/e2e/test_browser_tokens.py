@@ -437,7 +437,8 @@ def test_delete_from_the_edit_form(browser, tessera_server, admin_api):
     assert admin_api.call("token.get", {"tokenids": [tokenid], "countOutput": True}) == "0"
     # Its edit page is gone too.
     browser.get(f"/tokens/{tokenid}/edit")
-    assert browser.text("#error-page h1") == "Access denied"
+    assert browser.text("#error-page h1") == "Page not found"
+    assert browser.http("GET", f"/tokens/{tokenid}/edit").status_code == 404
 
 
 def test_markup_in_a_name_is_text(browser, tessera_server, admin_api):

@@ -42,6 +42,7 @@ import requests
 from conftest import ServerSpec, TesseraServer
 from permission_model import (
     ACCESS_DENIED,
+    NOT_FOUND,
     NO_SYSTEM_ACCESS,
     OUTPUT_FIELDS,
     Group,
@@ -449,11 +450,11 @@ class World:
         token = self.model.web_token(user, variant, tokenid)
         page = Page(r.text)
         got = (r.status_code, page.name_value if r.status_code == 200 else page.error_heading)
-        expected = (200, token.name) if token else (403, ACCESS_DENIED)
+        expected = (200, token.name) if token else (404, NOT_FOUND)
         self.note(f"edit form: {request} -> {got}")
         if got != expected:
             self.disagree("edit form", request, got, expected)
-        self.count("web edit form: " + ("ok" if token else "403 (not its token)"))
+        self.count("web edit form: " + ("ok" if token else "404 (not its token)"))
 
     def _post(self, p: Principal, path: str, data: dict, csrf: str | None = None) -> requests.Response:
         body = {"csrf": csrf if csrf is not None else (p.csrf or "none"), **data}
@@ -461,12 +462,12 @@ class World:
 
     def _judge_web(self, what: str, request: str, p: Principal, variant: str, plan: Plan, r: requests.Response) -> None:
         """Compares a form post's answer with the plan: ("view", title, tokenid) (a redirect to the page
-        that shows the value), ("form", title, details), ("redirect", title, details) or ("denied",); commits the plan."""
+        that shows the value), ("form", title, details), ("redirect", title, details) or ("not found",); commits the plan."""
         kind = plan.outcome[0]
         page = Page(r.text)
-        if kind == "denied":
+        if kind == "not found":
             got = (r.status_code, page.error_heading)
-            expected = (403, ACCESS_DENIED)
+            expected = (404, NOT_FOUND)
         elif kind == "view":
             # Post/redirect/get: the one-time page behind the redirect shows the value.
             location = r.headers.get("Location")

@@ -19,7 +19,7 @@ protocol AdminPage: Sendable {
     func allowed(_ viewer: Viewer) -> Bool
     /// The list, sorted and paged as the viewer's `query` and profile say.
     func list(_ viewer: Viewer, _ call: CallContext, query: ListQuery, flash: Flash?) async throws -> Response
-    /// The form for a new object (`id` nil) or a stored one; throws `WebFailure.forbidden` for an unknown id.
+    /// The form for a new object (`id` nil) or a stored one; throws `WebFailure.notFound` for an unknown id.
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response
     /// Creates (`id` nil) or updates from a posted form: a redirect to the list, or the form again with
     /// the posted values and what went wrong.
@@ -71,7 +71,7 @@ extension AdminPage {
     ) async throws
         -> ListTable<Row>
     {
-        try await services.profiles.store(layout.profileChanges(query), by: call)
+        try await services.profiles.store(try layout.profileChanges(query, viewer: viewer), by: call)
         let stored = try await services.profiles.values(prefix: layout.profilePrefix, by: call)
         return ListTable(
             rows,
@@ -106,10 +106,10 @@ extension AdminPage {
 
     private func call(_ viewer: Viewer, _ context: AppRequestContext) -> CallContext { viewer.context(services, ip: context.clientIP) }
 
-    /// The `:id` of the route, digits only.
+    /// The `:id` of the route, digits only (anything else names nothing: 404).
     private static func id(_ context: AppRequestContext) throws -> String {
         guard let id = context.parameters.get("id"), !id.isEmpty, id.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            throw WebFailure.forbidden
+            throw WebFailure.notFound
         }
         return id
     }

@@ -115,7 +115,7 @@ struct GroupPages: AdminPage {
         guard let id else { return try await render(viewer, call, Values(), id: nil) }
         guard let groupid = UserGroupID(id),
             let listing = try await services.userGroups.groups(UserGroupQuery(ids: [groupid], members: .init()), by: call).first
-        else { throw WebFailure.forbidden }
+        else { throw WebFailure.notFound }
         return try await render(viewer, call, Values(listing), id: id)
     }
 

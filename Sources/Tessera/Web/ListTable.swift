@@ -25,14 +25,25 @@ struct ListTable<Row> {
 
         var sortKeys: [String] { columns.compactMap(\.sortKey) }
 
-        /// What a request's query changes in the remembered sorting and page.
-        func profileChanges(_ query: ListQuery) -> [String: String?] {
+        /// What a request's query changes in the remembered sorting and page; a sort key the list
+        /// lacks, an order other than ASC and DESC or a page that is no positive number is refused
+        /// before anything is remembered.
+        func profileChanges(_ query: ListQuery, viewer: Viewer) throws(WebFailure) -> [String: String?] {
             var updates: [String: String?] = [:]
-            if let sort = query.sort, sortKeys.contains(sort) {
+            if let sort = query.sort {
+                guard sortKeys.contains(sort) else { throw .invalid(viewer.t("field_value_choice", "sort", sortKeys.joined(separator: ", "))) }
                 updates[profilePrefix + "sort"] = sort
-                updates[profilePrefix + "sortorder"] = query.sortorder == "DESC" ? "DESC" : "ASC"
             }
-            if let page = query.page.flatMap({ Int($0) }), page > 0 { updates[profilePrefix + "page"] = String(page) }
+            if let order = query.sortorder {
+                guard order == "ASC" || order == "DESC" else { throw .invalid(viewer.t("field_value_choice", "sortorder", "ASC, DESC")) }
+                if query.sort != nil { updates[profilePrefix + "sortorder"] = order }
+            } else if query.sort != nil {
+                updates[profilePrefix + "sortorder"] = "ASC"
+            }
+            if let text = query.page {
+                guard let page = Int32(text), page > 0 else { throw .invalid(viewer.t("field_value_range", "page", "1", String(Int32.max))) }
+                updates[profilePrefix + "page"] = String(page)
+            }
             return updates
         }
     }

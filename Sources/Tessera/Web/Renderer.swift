@@ -111,6 +111,16 @@ struct Renderer: Sendable {
         case .badCSRF: return errorPage("bad_request", "csrf_failed", status: .forbidden, viewer: viewer, strings: strings)
         case .badRequest: return errorPage("bad_request", "form_malformed", status: .badRequest, viewer: viewer, strings: strings)
         case .tooLarge: return errorPage("bad_request", "form_too_large", status: .contentTooLarge, viewer: viewer, strings: strings)
+        case .invalid(let message):
+            let heading = strings["bad_request"] ?? ""
+            return page(
+                "error",
+                title: heading,
+                viewer: viewer,
+                strings: strings,
+                views: [ErrorView(heading: heading, text: message)],
+                status: .badRequest
+            )
         }
     }
 

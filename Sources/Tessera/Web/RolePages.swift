@@ -150,10 +150,10 @@ struct RolePages: AdminPage {
         return render(viewer, Values(listing.role, listing.rules ?? RuleSet()), id: id)
     }
 
-    /// The role of the page's `:id` with its rules; 403 for one that does not exist.
+    /// The role of the page's `:id` with its rules; 404 for one that does not exist.
     private func role(_ call: CallContext, _ id: String) async throws -> RoleListing {
         guard let roleid = RoleID(id), let listing = try await services.roles.roles(RoleQuery(ids: [roleid], withRules: true), by: call).first
-        else { throw WebFailure.forbidden }
+        else { throw WebFailure.notFound }
         return listing
     }
 

@@ -156,12 +156,13 @@ struct TokenFormPage: Sendable {
     }
 
     /// The token of the page's `:id`, if the viewer may edit it here (the own variant only ever shows the
-    /// viewer's own); 403 otherwise, as for a page the viewer may not see.
+    /// viewer's own); 404 otherwise, the same for a token that does not exist and one the viewer may
+    /// not see, so the answer tells nothing about other users' tokens.
     private func token(_ context: AppRequestContext, _ variant: Variant, _ call: CallContext) async throws -> Token {
-        guard let id = context.parameters.get("id").flatMap({ TokenID($0) }) else { throw WebFailure.forbidden }
+        guard let id = context.parameters.get("id").flatMap({ TokenID($0) }) else { throw WebFailure.notFound }
         let owners = variant.onlyOwn ? [call.principal.id] : nil
         guard let token = try await services.tokens.tokens(TokenQuery(ids: [id], owners: owners), by: call).first else {
-            throw WebFailure.forbidden
+            throw WebFailure.notFound
         }
         return token
     }

@@ -51,10 +51,25 @@ struct TokenListPage: Sendable {
             status = value("filter_status").flatMap { Int64($0) }.flatMap { TokenStatus(rawValue: $0) }
         }
 
-        /// Profile values for a submitted filter form.
-        static func submitted(_ query: FilterQuery, prefix: String) -> [String: String?] {
-            let days = query.filterExpiresDays.flatMap { Int($0) }.map { min(max($0, 0), 999) } ?? 14
-            let status = query.filterStatus.flatMap { Int64($0) }.flatMap { TokenStatus(rawValue: $0) }
+        /// Profile values for a submitted filter form; a value the form cannot send is refused.
+        static func submitted(_ query: FilterQuery, prefix: String, viewer: Viewer) throws(WebFailure) -> [String: String?] {
+            var days = 14
+            if let text = query.filterExpiresDays {
+                guard let number = Int(text), (0...999).contains(number) else {
+                    throw .invalid(viewer.t("field_value_range", "filter_expires_days", "0", "999"))
+                }
+                days = number
+            }
+            if let state = query.filterExpiresState, state != "0", state != "1" {
+                throw .invalid(viewer.t("field_value_choice", "filter_expires_state", "0, 1"))
+            }
+            var status: TokenStatus?
+            if let text = query.filterStatus, text != "-1" {
+                guard let value = Int64(text).flatMap({ TokenStatus(rawValue: $0) }) else {
+                    throw .invalid(viewer.t("field_value_choice", "filter_status", "-1, 0, 1"))
+                }
+                status = value
+            }
             return [
                 prefix + "filter_name": query.filterName ?? "",
                 prefix + "filter_userids": digitsOnly(query.filterUserids).joined(separator: ","),
@@ -124,7 +139,7 @@ struct TokenListPage: Sendable {
         let viewer = try await pages.viewer(request, variant)
         let prefix = variant.profilePrefix
         let call = viewer.context(services, ip: context.clientIP)
-        let changes = Self.profileChanges(try request.query(FilterQuery.self), try request.query(ListQuery.self), variant)
+        let changes = try Self.profileChanges(try request.query(FilterQuery.self), try request.query(ListQuery.self), variant, viewer)
         try await services.profiles.store(changes, by: call)
         let stored = try await services.profiles.values(prefix: prefix, by: call)
         let filter = Filter(stored, prefix: prefix)
@@ -180,14 +195,21 @@ struct TokenListPage: Sendable {
     }
 
     /// What a request's query changes in the remembered filter, sorting and page.
-    private static func profileChanges(_ filter: FilterQuery, _ list: ListQuery, _ variant: Variant) -> [String: String?] {
+    private static func profileChanges(
+        _ filter: FilterQuery,
+        _ list: ListQuery,
+        _ variant: Variant,
+        _ viewer: Viewer
+    ) throws(WebFailure)
+        -> [String: String?]
+    {
         let prefix = variant.profilePrefix
-        var updates: [String: String?] = filter.filterSet != nil ? Filter.submitted(filter, prefix: prefix) : [:]
+        var updates: [String: String?] = filter.filterSet != nil ? try Filter.submitted(filter, prefix: prefix, viewer: viewer) : [:]
         if filter.filterRst != nil {
             for key in Filter.keys { updates[prefix + key] = .some(nil) }
             updates[prefix + "page"] = "1"
         }
-        updates.merge(layout(variant, names: [:]).profileChanges(list)) { $1 }
+        updates.merge(try layout(variant, names: [:]).profileChanges(list, viewer: viewer)) { $1 }
         return updates
     }
 

@@ -145,7 +145,7 @@ struct UserPages: AdminPage {
 
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response {
         guard let id else { return try await render(viewer, call, Values(), id: nil, guest: false) }
-        guard let user = try await user(call, id) else { throw WebFailure.forbidden }
+        guard let user = try await user(call, id) else { throw WebFailure.notFound }
         return try await render(viewer, call, Values(user), id: id, guest: user.names.username == "guest")
     }
 
@@ -188,7 +188,7 @@ struct UserPages: AdminPage {
     func save(_ viewer: Viewer, _ call: CallContext, _ form: Form, id: String?, secure: Bool) async throws -> Response {
         var guest = false
         if let id {
-            guard let user = try await user(call, id) else { throw WebFailure.forbidden }
+            guard let user = try await user(call, id) else { throw WebFailure.notFound }
             guest = user.names.username == "guest"
         }
         let values = Values(form)

@@ -47,4 +47,6 @@ enum WebFailure: Error {
     case badRequest
     /// A form body over `maxFormBody`.
     case tooLarge
+    /// A query value the page refuses (a filter, sort or page out of range), with the message, translated.
+    case invalid(String)
 }
