@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import html
+import http.server
 import re
+import threading
+
+import pytest
 
 from conftest import rpc
 
@@ -105,3 +110,61 @@ def test_post_without_csrf_is_refused(browser, tessera_server, admin_api):
     browser.submit("#mass-delete", confirm="Delete selected API tokens?")
     assert browser.text("#error-page h1") == "Request refused"
     assert admin_api.call("token.get", {"tokenids": [tokenid], "countOutput": True}) == "1"
+
+
+@pytest.fixture
+def other_site():
+    """Another site: a real HTTP server on `localhost` (a different site from 127.0.0.1, where
+    Tessera listens) that serves the pages put into `pages` by path."""
+    pages: dict[str, str] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = pages.get(self.path, "not here").encode()
+            self.send_response(200 if self.path in pages else 404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{server.server_address[1]}", pages
+    server.shutdown()
+    server.server_close()
+
+
+def test_another_site_cannot_sign_the_browser_in_or_change_its_lists(browser, tessera_server, admin_api, other_site):
+    site, pages = other_site
+    # Login CSRF: a page elsewhere posts the sign-in form with the attacker's own credentials.
+    pages["/login.html"] = f"""<!DOCTYPE html><form id="f" method="post" action="{html.escape(tessera_server.base_url)}/login">
+<input name="username" value="Admin"><input name="password" value="{html.escape(tessera_server.password)}"></form>
+<script>document.getElementById("f").submit();</script>"""
+    browser.driver.delete_all_cookies()
+    browser.driver.get(site + "/login.html")
+    browser.wait(lambda d: d.current_url.startswith(tessera_server.base_url), "the other site's form was not sent")
+    browser._wait_ready()
+    assert browser.text("#error-page h1") == "Request refused"
+    assert browser.driver.get_cookie("tessera_session") is None
+    browser.get("/tokens")
+    assert browser.path == "/login"
+
+    # A link elsewhere to a sorted list shows it sorted, and the list remembers nothing of it.
+    for name in ["cross-a", "cross-b"]:
+        admin_api.call("token.create", {"name": name})
+    browser.sign_in("Admin", tessera_server.password)
+    browser.get("/tokens?filter_rst=1&sort=name&sortorder=ASC")
+    ascending = browser.token_names()
+    assert ascending == sorted(ascending, key=str.lower) and {"cross-a", "cross-b"} <= set(ascending)
+    pages["/link.html"] = f'<!DOCTYPE html><a id="go" href="{html.escape(tessera_server.base_url)}/tokens?sort=name&amp;sortorder=DESC">list</a>'
+    browser.driver.get(site + "/link.html")
+    browser.driver.find_element("css selector", "#go").click()
+    browser.wait(lambda d: d.current_url.startswith(tessera_server.base_url), "the link was not followed")
+    browser._wait_ready()
+    assert browser.token_names() == list(reversed(ascending))
+    browser.get("/tokens")
+    assert browser.token_names() == ascending

@@ -7,6 +7,17 @@ struct ProfileService: Sendable {
         try await database.read { db in try await ProfileRepository.values(db, userid: caller.principal.id, prefix: prefix) }
     }
 
+    /// The caller's values under `prefix` with `changes` made: remembered, or (`remember` false) only
+    /// for this answer.
+    func apply(_ changes: [String: String?], prefix: String, remember: Bool, by caller: CallContext) async throws -> [String: String] {
+        if remember { try await store(changes, by: caller) }
+        var values = try await values(prefix: prefix, by: caller)
+        if !remember {
+            for (key, value) in changes where key.hasPrefix(prefix) { values[key] = value }
+        }
+        return values
+    }
+
     /// Remembers values for the caller; a key mapped to nil is forgotten.
     func store(_ values: [String: String?], by caller: CallContext) async throws {
         guard !values.isEmpty else { return }

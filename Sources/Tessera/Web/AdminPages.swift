@@ -34,7 +34,7 @@ extension AdminPage {
         func path(_ suffix: String) -> RouterPath { RouterPath(stringLiteral: base + suffix) }
         router.get(path("")) { request, context in
             let viewer = try await self.viewer(request)
-            return try await self.list(viewer, self.call(viewer, context), query: request.query(ListQuery.self), flash: WebSession.flash(request))
+            return try await self.list(viewer, self.call(viewer, context), query: request.listQuery(), flash: WebSession.flash(request))
         }
         router.get(path("/new")) { request, context in
             let viewer = try await self.viewer(request)
@@ -71,8 +71,12 @@ extension AdminPage {
     ) async throws
         -> ListTable<Row>
     {
-        try await services.profiles.store(try layout.profileChanges(query, viewer: viewer), by: call)
-        let stored = try await services.profiles.values(prefix: layout.profilePrefix, by: call)
+        let stored = try await services.profiles.apply(
+            try layout.profileChanges(query, viewer: viewer),
+            prefix: layout.profilePrefix,
+            remember: query.remembered,
+            by: call
+        )
         return ListTable(
             rows,
             layout,

@@ -32,7 +32,10 @@ struct LoginPages: Sendable {
         var password: String?
     }
 
+    /// Signs in; a post another site makes the browser send is refused before the password is read
+    /// (login CSRF: it would sign the viewer in to the attacker's account).
     private func signIn(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        guard request.comesFromThisSite else { throw WebFailure.badCSRF }
         var request = request
         let form = try await request.form(Credentials.self)
         let username = form.username ?? ""

@@ -56,6 +56,22 @@ struct ListQuery: Decodable, Sendable {
     var sort: String?
     var sortorder: String?
     var page: String?
+    /// Whether what the query changes is remembered: only when the request comes from this site, so
+    /// a link on another site cannot change the viewer's saved lists (not part of the query string).
+    var remembered = true
+
+    enum CodingKeys: String, CodingKey {
+        case sort, sortorder, page
+    }
+}
+
+extension Request {
+    /// The list query of a list page's GET, remembered only when it comes from this site.
+    func listQuery() throws -> ListQuery {
+        var list = try query(ListQuery.self)
+        list.remembered = comesFromThisSite
+        return list
+    }
 }
 
 /// A form with nothing but its CSRF token (Sign out).

@@ -139,9 +139,9 @@ struct TokenListPage: Sendable {
         let viewer = try await pages.viewer(request, variant)
         let prefix = variant.profilePrefix
         let call = viewer.context(services, ip: context.clientIP)
-        let changes = try Self.profileChanges(try request.query(FilterQuery.self), try request.query(ListQuery.self), variant, viewer)
-        try await services.profiles.store(changes, by: call)
-        let stored = try await services.profiles.values(prefix: prefix, by: call)
+        let list = try request.listQuery()
+        let changes = try Self.profileChanges(try request.query(FilterQuery.self), list, variant, viewer)
+        let stored = try await services.profiles.apply(changes, prefix: prefix, remember: list.remembered, by: call)
         let filter = Filter(stored, prefix: prefix)
         let searchLimit = max(1, viewer.settings.int("search_limit"))
         let tokens = try await services.tokens.tokens(

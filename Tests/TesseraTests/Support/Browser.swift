@@ -14,9 +14,10 @@ struct Browser {
     var csrf: String { Viewer.csrf(for: session) }
 
     /// A GET with the session cookie and any `cookies` ("name=value") the server set before.
-    func get(_ uri: String, cookies: [String] = []) async throws -> TestResponse {
-        let cookie = (["tessera_session=\(session)"] + cookies).joined(separator: "; ")
-        return try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie], body: nil)
+    func get(_ uri: String, cookies: [String] = [], headers: HTTPFields = [:]) async throws -> TestResponse {
+        var fields = headers
+        fields[.cookie] = (["tessera_session=\(session)"] + cookies).joined(separator: "; ")
+        return try await client.execute(uri: uri, method: .get, headers: fields, body: nil)
     }
 
     func post(_ uri: String, _ fields: [(String, String)], csrf: String? = nil) async throws -> TestResponse {
