@@ -126,6 +126,50 @@ def test_dutch_token_form(browser, tessera_server):
     assert message.details == ['Onjuiste waarde voor veld "expires_at": een tijd wordt verwacht.']
 
 
+LAYOUT = """
+const box = (el) => el.getBoundingClientRect();
+const picker = document.querySelector(".multiselect[data-name='filter_userids[]']");
+const field = box(picker.querySelector(".ms-box") || picker), select = box(picker.querySelector(".ms-select"));
+const input = picker.querySelector(".ms-input"), style = getComputedStyle(input);
+const ctx = document.createElement("canvas").getContext("2d");
+ctx.font = style.font;
+const padding = parseFloat(style.paddingLeft) + parseFloat(style.paddingRight);
+const line = parseFloat(getComputedStyle(document.querySelector("table.list td")).lineHeight) || 22;
+const cells = [...document.querySelectorAll("table.list tbody td.name, table.list tbody td.expires, table.list tbody td.created, table.list tbody td.lastaccess, table.list tbody td.user")];
+return {
+  noSideways: document.documentElement.scrollWidth <= window.innerWidth,
+  selectBeside: select.left >= field.right - 1 && select.top < field.bottom && select.bottom > field.top
+    && select.right <= box(picker.closest(".field")).right + 1,
+  placeholderFits: ctx.measureText(input.placeholder).width + padding <= input.clientWidth + 1,
+  wrapped: cells.filter((td) => td.querySelector("a, *") ? td.scrollHeight > 2 * line : td.getClientRects()[0].height > 2.2 * line).map((td) => td.textContent.trim()),
+  multiline: cells.filter((td) => { const r = document.createRange(); r.selectNodeContents(td); return r.getClientRects().length > 1 && new Set([...r.getClientRects()].map((c) => Math.round(c.top))).size > 1; }).map((td) => td.textContent.trim()),
+};
+"""
+
+
+def test_dutch_list_layout_at_1400_px(browser, admin_api):
+    """Several chosen users keep the Select button beside the box, the placeholder is whole, the page
+    needs no sideways scrolling, and names (hyphens and all) and dates stay on one line."""
+    for name in ["nl-ci-deploy-productie", "nl-back-up-nacht"]:
+        admin_api.call("token.create", {"name": name, "expires_at": 2000000000})
+    for username in ["nl-jansen", "nl-de-vries", "nl-van-den-berg"]:
+        admin_api.call("user.create", {"username": username, "name": username, "surname": "Achternaam-Dubbel", "passwd": "Lang-wachtwoord-91", "roleid": "1", "usrgrps": [{"usrgrpid": "7"}]})
+    ids = [u["userid"] for u in admin_api.call("user.get", {"output": ["userid"], "filter": {"username": ["Admin", "nl-jansen", "nl-de-vries", "nl-van-den-berg"]}})]
+    choose_language(browser, "nl_NL")
+    size = browser.driver.get_window_size()
+    browser.driver.set_window_size(1400, 900)
+    try:
+        browser.get("/tokens?filter_set=1&" + "&".join(f"filter_userids[]={i}" for i in ids))
+        assert len(browser.finds(".multiselect[data-name='filter_userids[]'] .chips li")) == 4
+        layout = browser.driver.execute_script(LAYOUT)
+        browser.screenshot("token_list_nl_1400")
+        assert layout == {"noSideways": True, "selectBeside": True, "placeholderFits": True, "wrapped": [], "multiline": []}
+    finally:
+        browser.driver.set_window_size(size["width"], size["height"])
+        browser.get("/tokens?filter_rst=1")
+        choose_language(browser, "default")
+
+
 def test_back_to_english(browser, admin_api):
     choose_language(browser, "en_US")
     assert browser.message().title == "User updated"

@@ -80,7 +80,9 @@ function chip(container, name, user, removeLabel) {
   hidden.type = "hidden"; hidden.name = name; hidden.value = user.userid;
   const remove = document.createElement("button");
   remove.type = "button"; remove.className = "chip-remove"; remove.textContent = "×"; remove.setAttribute("aria-label", removeLabel);
-  li.append(hidden, document.createTextNode(user.label + " "), remove);
+  const label = document.createElement("span");
+  label.className = "chip-label"; label.textContent = user.label; label.title = user.label;
+  li.append(hidden, label, remove);
   container.append(li);
 }
 function setupMultiselect(box) {
