@@ -41,6 +41,77 @@ struct AuditTests {
         }
     }
 
+    /// `role.update` records a changed name and type as Zabbix 6.0.14 does (asked of it): the role under
+    /// its old name, the new type as a number; rules alone, or the same values again, record nothing.
+    @Test(arguments: Engine.available)
+    func roleUpdateRecords(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            let created = try await h.result("role.create", ["name": "probe", "type": 1, "rules": ["api.access": 1]], auth: s)
+            let id = try #require(created["roleids"]?.arrayValue?.first?.stringValue)
+            _ = try await h.result("role.update", ["roleid": .string(id), "name": "probe-2", "type": 2], auth: s)
+            _ = try await h.result("role.update", ["roleid": .string(id), "type": "3", "name": "probe-2"], auth: s)
+            _ = try await h.result("role.update", ["roleid": .string(id), "rules": ["api.access": 0]], auth: s)
+            let records = try await h.result(
+                "auditlog.get",
+                [
+                    "output": ["action", "resourcetype", "resourceid", "resourcename", "details"], "filter": ["resourcetype": 44],
+                    "sortfield": ["clock", "auditid"],
+                ],
+                auth: s
+            )
+            #expect(
+                records == [
+                    ["action": "0", "resourcetype": "44", "resourceid": .string(id), "resourcename": "probe", "details": ""],
+                    [
+                        "action": "1", "resourcetype": "44", "resourceid": .string(id), "resourcename": "probe",
+                        "details": #"{"role.name":["update","probe-2","probe"],"role.type":["update",2,"1"]}"#,
+                    ],
+                    [
+                        "action": "1", "resourcetype": "44", "resourceid": .string(id), "resourcename": "probe-2",
+                        "details": #"{"role.type":["update",3,"2"]}"#,
+                    ],
+                ]
+            )
+        }
+    }
+
+    /// `user.unblock` records the failure count going back to 0 for a blocked user, nothing for one that
+    /// is not (each failed sign-in before it is recorded as the user's own update, as in Zabbix).
+    @Test(arguments: Engine.available)
+    func unblockRecords(_ engine: Engine) async throws {
+        try await Harness.with(engine) { (h: Harness) async throws in
+            let s = try await h.login()
+            let created = try await h.result(
+                "user.create",
+                ["username": "ubprobe", "passwd": "Quartz-lamp-991", "roleid": "1", "usrgrps": [["usrgrpid": "7"]]],
+                auth: s
+            )
+            let id = try #require(created["userids"]?.arrayValue?.first?.stringValue)
+            for _ in 0..<6 { _ = try await h.call("user.login", ["username": "ubprobe", "password": "wrong"]) }
+            let failures = try await h.result("auditlog.get", ["countOutput": true, "filter": ["action": 1, "resourceid": .string(id)]], auth: s)
+            #expect(failures == "5")
+            _ = try await h.result("user.unblock", [.string(id)], auth: s)
+            _ = try await h.result("user.unblock", [.string(id)], auth: s)
+            let records = try await h.result(
+                "auditlog.get",
+                [
+                    "output": ["action", "resourcetype", "resourceid", "resourcename", "details"],
+                    "filter": ["action": 1, "resourcetype": 0, "userid": 1], "sortfield": ["clock", "auditid"],
+                ],
+                auth: s
+            )
+            #expect(
+                records == [
+                    [
+                        "action": "1", "resourcetype": "0", "resourceid": .string(id), "resourcename": "ubprobe",
+                        "details": #"{"user.attempt_failed":["update","0","5"]}"#,
+                    ]
+                ]
+            )
+        }
+    }
+
     /// A failed login records the name as typed (up to 255 characters) in a 100-character column.
     @Test(arguments: Engine.available)
     func longUnknownUsername(_ engine: Engine) async throws {

@@ -137,7 +137,7 @@ struct RoleServiceTests {
     }
 
     @Test(arguments: Engine.available)
-    func auditsCreateAndDelete(_ engine: Engine) async throws {
+    func auditsCreateUpdateAndDelete(_ engine: Engine) async throws {
         try await Harness.with(engine) { (h: Harness) async throws in
             let admin = try await admin(h)
             let roles = h.services.roles
@@ -149,11 +149,12 @@ struct RoleServiceTests {
                 ["output": ["action", "resourceid", "resourcename", "details"], "filter": ["resourcetype": 44], "sortfield": ["clock", "auditid"]],
                 auth: try await h.login()
             )
-            // Updates are not audited, as in Zabbix 6.0.
+            // As Zabbix 6.0.14 answers: the update under the old name, with the changed name.
             #expect(
                 records == [
                     ["action": "0", "resourceid": "5", "resourcename": "a", "details": ""],
                     ["action": "0", "resourceid": "6", "resourcename": "b", "details": ""],
+                    ["action": "1", "resourceid": "5", "resourcename": "a", "details": #"{"role.name":["update","c","a"]}"#],
                     ["action": "2", "resourceid": "6", "resourcename": "b", "details": ""],
                     ["action": "2", "resourceid": "5", "resourcename": "c", "details": ""],
                 ]

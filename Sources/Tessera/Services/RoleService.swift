@@ -99,6 +99,7 @@ public struct RoleService: Sendable {
             try await changes.announce(.everything, in: db)
             let roles = try await RoleRepository.all(db)
             guard ids.allSatisfy({ roles[$0] != nil }) else { throw APIError.noPermissions }
+            var records: [AuditLog.Record] = []
             for edit in edits {
                 guard let role = roles[edit.id] else { throw APIError.noPermissions }
                 if role.readonly { throw APIError.application("Cannot update readonly user role \"\(role.name)\".") }
@@ -116,10 +117,22 @@ public struct RoleService: Sendable {
                     try await RoleRepository.storeRules(db, role.id, rules.rows(), existing: stored)
                 }
                 try await RoleRepository.update(db, role.id, name: name, type: type == role.type ? nil : type)
+                if let record = Self.auditRecord(role, name: name, type: type) { records.append(record) }
             }
+            try await AuditLog.write(db, caller, records)
         }
         changes.apply(.everything)
         return ids
+    }
+
+    /// What Zabbix records of a role's update: its name and type when they change (the new type as a
+    /// number, the old as text, the role under its old name); nothing for rules alone.
+    private static func auditRecord(_ role: Role, name: String?, type: UserType) -> AuditLog.Record? {
+        var details: [(String, JSON)] = []
+        if let name { details.append(("role.name", ["update", .string(name), .string(role.name)])) }
+        if type != role.type { details.append(("role.type", ["update", .int(Int64(type.rawValue)), .string(String(role.type.rawValue))])) }
+        guard !details.isEmpty else { return nil }
+        return .init(action: .update, resource: .userRole, resourceid: role.id.description, resourcename: role.name, details: JSONObject(details))
     }
 
     // MARK: - Delete

@@ -217,7 +217,15 @@ public struct UserService: Sendable {
         try UserID.checkList(ids)
         try await database.transaction { db in
             guard try await UserRepository.count(db, ids: ids) == ids.count else { throw APIError.noPermissions }
+            var records: [AuditLog.Record] = []
+            for id in ids {
+                // As Zabbix: a record for each user whose failure count changes, none for one not blocked.
+                guard let account = try await UserRepository.account(db, id: id), account.attemptFailed != 0 else { continue }
+                let details = AuditLog.updateDetails("user", [("attempt_failed", new: "0", old: String(account.attemptFailed))])
+                records.append(.init(action: .update, resource: .user, resourceid: id.description, resourcename: account.username, details: details))
+            }
             try await UserRepository.resetFailedLogins(db, ids: ids)
+            try await AuditLog.write(db, caller, records)
         }
     }
 
