@@ -13,6 +13,37 @@ struct SettingsAPI: Sendable {
         table.add("authentication", "get", .authenticated(minType: .superAdmin)) {
             try await read($0.params, fields: Settings.authenticationFields)
         }
+        table.add("settings", "update", .authenticated(minType: .superAdmin)) { try await update($0, Self.settingsRule, .settings) }
+        table.add("authentication", "update", .authenticated(minType: .superAdmin)) {
+            try await update($0, Self.authenticationRule, .authentication)
+        }
+    }
+
+    /// The settings Tessera uses and `settings.update` changes, with Zabbix 6.0's checks, in its order.
+    static let settingsRule = ObjectRule([
+        .optional("search_limit", .int32(allowed: .range(1...999_999))),
+        .optional("default_lang", .string(oneOf: UserService.supportedLocales.subtracting(["default"]).sorted())),
+        .optional("default_timezone", .timezone(special: "system")),
+        .optional("login_attempts", .int32(allowed: .range(1...32))),
+        .optional("login_block", .timeUnit(allowed: .range(30...3600))),
+        .optional("auditlog_enabled", .int32(allowed: .values(0, 1))),
+    ])
+
+    /// What `authentication.update` changes: only internal authentication exists (no LDAP, no HTTP).
+    static let authenticationRule = ObjectRule([
+        .optional("authentication_type", .int32(allowed: .values(0))),
+        .optional("http_auth_enabled", .int32(allowed: .values(0))),
+        .optional("ldap_case_sensitive", .int32(allowed: .values(0, 1))),
+        .optional("passwd_min_length", .int32(allowed: .range(1...70))),
+        .optional("passwd_check_rules", .int32(allowed: .range(0...15))),
+    ])
+
+    /// Validates the params as Zabbix does (unexpected names first, then each field in the rule's
+    /// order) and stores them; answers the names given, in the caller's order.
+    private func update(_ call: Invocation, _ rule: ObjectRule, _ group: SettingsService.Group) async throws -> JSON {
+        let object = try Validator.object(call.params, rule, path: "/")
+        let values = object.pairs.map { (name: $0.0, value: $0.1.scalarText ?? "") }
+        return .array(try await settings.update(values, group, by: call.caller).map { .string($0) })
     }
 
     /// The given fields (all of them unless `output` names some), every value a string.

@@ -16,6 +16,8 @@ enum AuditLog {
     enum Resource: Int, Sendable {
         case user = 0
         case userGroup = 11
+        case settings = 40
+        case authentication = 42
         case userRole = 44
         case apiToken = 45
     }

@@ -24,7 +24,7 @@ extension UserService {
         .optional("refresh", .timeUnit(allowed: .range(0...3600))),
         .optional("theme", .string(oneOf: themes)),
         .optional("rows_per_page", .int32(allowed: .range(1...999999))),
-        .optional("timezone", .timezone),
+        .optional("timezone", .timezone(special: "default")),
         .optional("roleid", .id()),
         .optional("usrgrps", groupsRule),
         .optional("medias", .any),

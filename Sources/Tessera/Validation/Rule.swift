@@ -24,8 +24,8 @@ indirect enum Rule: Sendable {
     case timeUnit(allowed: IntSet)
     /// A URL whose scheme, if any, is an accepted one.
     case url(maxLength: Int)
-    /// `default` or an IANA time zone name.
-    case timezone
+    /// `special` ("default" for a user, "system" for the settings) or an IANA time zone name.
+    case timezone(special: String)
     /// `"extend"` or a list of the given field names.
     case output([String])
     /// `"ASC"`/`"DESC"` or a list of them.

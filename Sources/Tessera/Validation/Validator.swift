@@ -91,12 +91,12 @@ public enum Validator {
             if text.unicodeScalars.count > maxLength { throw .invalid(path, "value is too long") }
             guard URLCheck.isAcceptable(text) else { throw .invalid(path, "unacceptable URL") }
             return value
-        case .timezone:
+        case .timezone(let special):
             guard case .string(let text) = value else { throw .invalid(path, "a character string is expected") }
-            guard text == "default" || TimeZone(identifier: text) != nil, !text.isEmpty else {
+            guard text == special || TimeZone(identifier: text) != nil, !text.isEmpty else {
                 throw .invalid(
                     path,
-                    "value must be one of \"default\", " + TimeZone.knownTimeZoneIdentifiers.map { "\"\($0)\"" }.joined(separator: ", ")
+                    "value must be one of \"\(special)\", " + TimeZone.knownTimeZoneIdentifiers.map { "\"\($0)\"" }.joined(separator: ", ")
                 )
             }
             return value
