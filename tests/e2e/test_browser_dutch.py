@@ -47,7 +47,7 @@ def test_dutch_token_list(browser):
     assert browser.driver.title == "API-tokens · Tessera"
     dutch = {
         "tokens": "API-tokens", "users": "Gebruikers", "roles": "Gebruikersrollen", "usergroups": "Gebruikersgroepen",
-        "profile": "Gebruikersprofiel", "my-tokens": "API-tokens",
+        "general": "Algemeen", "authentication": "Authenticatie", "profile": "Gebruikersprofiel", "my-tokens": "API-tokens",
     }
     menu = browser.menu()
     assert {"tokens", "profile", "my-tokens"} <= set(menu)
@@ -206,7 +206,8 @@ def test_no_english_is_left_in_the_dutch_pages(browser, admin_api):
     [token] = admin_api.call("token.get", {"filter": {"name": "nl-een"}, "output": ["tokenid"]})
     choose_language(browser, "nl_NL")
     pages = ["/tokens", "/tokens/new", f"/tokens/{token['tokenid']}/edit", "/user/tokens", "/user/tokens/new", "/users", "/users/new",
-             "/users/1/edit", "/roles", "/roles/new", "/usergroups", "/usergroups/new", "/user/profile"]
+             "/users/1/edit", "/roles", "/roles/new", "/usergroups", "/usergroups/new", "/user/profile", "/administration/general",
+             "/administration/authentication"]
     found = {}
     for page in pages:
         browser.get(page)

@@ -97,7 +97,7 @@ def test_user_role_sees_only_own_tokens(browser, tessera_server, data):
 def test_user_role_has_no_admin_token_pages(browser, tessera_server, data):
     browser.sign_in("carol", PASSWORD)
     admin_token = data["tokens"]["admin-only"]
-    for path in ["/tokens", "/tokens/new", f"/tokens/{admin_token}/edit"]:
+    for path in ["/tokens", "/tokens/new", f"/tokens/{admin_token}/edit", "/administration/general", "/administration/authentication"]:
         assert_access_denied(browser, path)
     # Her own token pages do not find another user's token, as if it did not exist.
     for path in [f"/user/tokens/{admin_token}/edit", "/user/tokens/99999/edit"]:

@@ -48,7 +48,7 @@ def test_sign_in_and_out(browser, tessera_server):
     assert menu["my-tokens"] == "API tokens"
     # As in Zabbix: the administration pages, then "User settings" with the profile and one's own tokens.
     assert browser.menu_sections() == [
-        ("Administration", ["tokens", "users", "roles", "usergroups"]),
+        ("Administration", ["tokens", "users", "roles", "usergroups", "general", "authentication"]),
         ("User settings", ["profile", "my-tokens"]),
     ]
     assert "active" in browser.find("#menu-tokens").get_attribute("class").split()

@@ -40,6 +40,8 @@ struct Permissions: Sendable {
     var mayAdministerUsers: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.users") }
     var mayAdministerRoles: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.user_roles") }
     var mayAdministerGroups: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.user_groups") }
+    var mayAdministerGeneral: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.general") }
+    var mayAdministerAuthentication: Bool { principal.isSuperAdmin && rules.allows(ui: "administration.authentication") }
 
     // MARK: - API
 

@@ -93,6 +93,10 @@ struct Renderer: Sendable {
         if permissions.mayAdministerUsers { administration.append(item("users", "/users", "menu_users")) }
         if permissions.mayAdministerRoles { administration.append(item("roles", "/roles", "menu_user_roles")) }
         if permissions.mayAdministerGroups { administration.append(item("usergroups", "/usergroups", "menu_user_groups")) }
+        if permissions.mayAdministerGeneral { administration.append(item("general", "/administration/general", "menu_general")) }
+        if permissions.mayAdministerAuthentication {
+            administration.append(item("authentication", "/administration/authentication", "menu_authentication"))
+        }
         var settings = [item("profile", "/user/profile", "menu_profile")]
         if permissions.mayUseOwnTokenPages { settings.append(item("my-tokens", "/user/tokens", "menu_my_tokens")) }
         let sections = [

@@ -20,5 +20,6 @@ public struct WebUI: Sendable {
         UserPages(web: web).addRoutes(to: pages)
         RolePages(web: web).addRoutes(to: pages)
         GroupPages(web: web).addRoutes(to: pages)
+        SettingsPages(web: web).addRoutes(to: pages)
     }
 }
