@@ -23,7 +23,7 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("auth-failure-limit"),
         help:
-            "Failed authentications per client address and minute before it is refused for the rest of the minute; 0 turns the limit off (default 300)."
+            "Failed authentications per client address and minute before its logins and wrong credentials are refused for the rest of the minute (valid tokens and sessions still work); 0 turns the limit off (default 300)."
     ) var authFailureLimit: Int?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS directly (with --tls-key).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
