@@ -24,8 +24,12 @@ public struct ServerConfig: Sendable {
     public var tlsKey: String?
     /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (reverse proxies).
     public var trustedProxies: [String] = []
-    /// A second port for `/metrics`, `/healthz` and `/readyz` only.
+    /// A second port for `/metrics`, `/healthz` and `/readyz` only; `/metrics` is then served there only.
     public var metricsPort: Int?
+    /// The address the metrics port listens on; nil: `host`.
+    public var metricsHost: String?
+    /// The bearer token `/metrics` requires; nil: none.
+    public var metricsToken: MetricsToken?
     /// Seconds a connection may stay idle (also while a slow client sends its request) before it is closed.
     public var idleTimeout = 30
 
@@ -100,7 +104,7 @@ func buildRouter(_ services: Services, web: WebUI, config: ServerConfig, logger:
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: TunnelRefusal())
     router.add(middleware: ClientMiddleware(trustedProxies: Set(config.trustedProxies), tls: config.tlsCertificate != nil))
-    OperationsRoutes(services: services).addRoutes(to: router)
+    OperationsRoutes(services: services, servesMetrics: config.metricsPort == nil, metricsToken: config.metricsToken).addRoutes(to: router)
     JSONRPCController(endpoint: JSONRPCEndpoint(services: services, logger: logger)).addRoutes(to: router)
     web.addRoutes(to: router, services: services)
     return router
@@ -114,11 +118,11 @@ public func buildApplication(_ config: ServerConfig, services: Services, web: We
         let router = Router()
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: TunnelRefusal())
-        OperationsRoutes(services: services).addRoutes(to: router)
+        OperationsRoutes(services: services, metricsToken: config.metricsToken).addRoutes(to: router)
         extra.append(
             Application(
                 router: router,
-                configuration: .init(address: .hostname(config.host, port: port), serverName: "Tessera"),
+                configuration: .init(address: .hostname(config.metricsHost ?? config.host, port: port), serverName: "Tessera"),
                 logger: logger
             )
         )

@@ -31,7 +31,11 @@ struct Serve: AsyncParsableCommand {
         name: .customLong("trusted-proxy"),
         help: "Address of a reverse proxy whose X-Forwarded-For / X-Forwarded-Proto are believed (repeatable, or comma-separated)."
     ) var trustedProxy: [String] = []
-    @Option(name: .customLong("metrics-port"), help: "Also serve /metrics, /healthz and /readyz on this port.") var metricsPort: Int?
+    @Option(name: .customLong("metrics-port"), help: "Serve /metrics on this port only (with /healthz and /readyz, which stay on --port too).")
+    var metricsPort: Int?
+    @Option(name: .customLong("metrics-host"), help: "Address the metrics port listens on (default: --host).") var metricsHost: String?
+    @Option(name: .customLong("metrics-token-file"), help: "File holding the bearer token /metrics requires (default: none required).")
+    var metricsTokenFile: String?
     @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle or stalled connection is closed (default 30).") var idleTimeout: Int?
     @OptionGroup var admin: AdminPasswordOption
 
@@ -45,6 +49,11 @@ struct Serve: AsyncParsableCommand {
         logger.notice(
             "Tessera listening on \(settings.tlsCertificate == nil ? "http" : "https")://\(settings.host):\(settings.port) (\(database.engine.rawValue))"
         )
+        if let metricsPort = settings.metricsPort {
+            logger.notice(
+                "metrics on http://\(settings.metricsHost ?? settings.host):\(metricsPort)/metrics (\(settings.metricsToken == nil ? "no token" : "bearer token") required)"
+            )
+        }
         do {
             try await app.runService()
         } catch {
@@ -69,6 +78,8 @@ struct Serve: AsyncParsableCommand {
         if let tlsKey { flags["tessera.tls.key"] = .init(.string(tlsKey), isSecret: false) }
         if !trustedProxy.isEmpty { flags["tessera.trusted.proxies"] = .init(.string(trustedProxy.joined(separator: ",")), isSecret: false) }
         if let metricsPort { flags["tessera.metrics.port"] = .init(.int(metricsPort), isSecret: false) }
+        if let metricsHost { flags["tessera.metrics.host"] = .init(.string(metricsHost), isSecret: false) }
+        if let metricsTokenFile { flags["tessera.metrics.token.file"] = .init(.string(metricsTokenFile), isSecret: false) }
         if let idleTimeout { flags["tessera.idle.timeout"] = .init(.int(idleTimeout), isSecret: false) }
         let reader = try await storage.reader(adding: flags)
         var settings = ServerConfig()
@@ -101,6 +112,7 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("the metrics port must differ from the port (\(settings.port))")
             }
         }
+        try Self.readMetrics(reader, into: &settings)
         settings.tlsCertificate = reader.string(forKey: "tessera.tls.cert").flatMap { $0.isEmpty ? nil : $0 }
         settings.tlsKey = reader.string(forKey: "tessera.tls.key").flatMap { $0.isEmpty ? nil : $0 }
         guard (settings.tlsCertificate == nil) == (settings.tlsKey == nil) else {
@@ -128,6 +140,25 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("invalid API version \"\(settings.apiVersion)\" (use digits and dots, e.g. 7.0.0 or 6.0.14)")
         }
         return settings
+    }
+
+    /// The metrics listener's address and the token `/metrics` requires (read from its file now, so
+    /// that an unusable file stops the start).
+    private static func readMetrics(_ reader: ConfigReader, into settings: inout ServerConfig) throws {
+        if let host = reader.string(forKey: "tessera.metrics.host") {
+            guard !host.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("invalid metrics host \"\(host)\" (use an address such as 127.0.0.1)")
+            }
+            guard settings.metricsPort != nil else { throw ValidationError("--metrics-host needs --metrics-port") }
+            settings.metricsHost = host
+        }
+        if let path = reader.string(forKey: "tessera.metrics.token.file"), !path.isEmpty {
+            do {
+                settings.metricsToken = try MetricsToken(contentsOfFile: path)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
+        }
     }
 
     /// An integer setting from text (flags, environment) or a number (config file), within `range`.

@@ -237,8 +237,11 @@ def test_metrics_port_serves_operations_only(tmp_path):
         for path in ("/login", "/"):
             r = requests.get(base + path, timeout=10, allow_redirects=False)
             assert r.status_code == 404, (path, r.status_code, r.text[:300])
-        # And the main port still has everything.
-        assert requests.get(server.base_url + "/metrics", timeout=10).status_code == 200
+        # The main port keeps the API, the web UI and the health checks, but /metrics moved.
+        assert requests.get(server.base_url + "/healthz", timeout=10).text == "ok"
+        assert requests.get(server.base_url + "/readyz", timeout=10).text == "ready\n"
+        r = requests.get(server.base_url + "/metrics", timeout=10)
+        assert r.status_code == 404, (r.status_code, r.text[:300])
 
 
 # ---------------------------------------------------------------------------------------------
