@@ -19,6 +19,8 @@ public struct ServerConfig: Sendable {
     public var adminPassword: String?
     /// Failed authentications per client address and minute before it is refused (0: no limit).
     public var authFailureLimit = Services.defaultAuthFailureLimit
+    /// Seconds a session (web UI or `user.login`) lasts from its login, however active (0: no limit).
+    public var sessionLifetime = Services.defaultSessionLifetime
     /// Certificate chain and private key (PEM files) for serving HTTPS directly.
     public var tlsCertificate: String?
     public var tlsKey: String?

@@ -25,6 +25,10 @@ struct Serve: AsyncParsableCommand {
         help:
             "Failed authentications per client address and minute before its logins and wrong credentials are refused for the rest of the minute (valid tokens and sessions still work); 0 turns the limit off (default 300)."
     ) var authFailureLimit: Int?
+    @Option(
+        name: .customLong("session-lifetime"),
+        help: "How long a session lasts from its login, however active, in Zabbix time units (24h, 90m, 7d); 0 for no limit (default 24h)."
+    ) var sessionLifetime: String?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS directly (with --tls-key).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(
@@ -44,7 +48,13 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: settings.logLevel, format: settings.logFormat) }
         let logger = Logger(label: "tessera")
         let database = try await openDatabase(settings, logger: logger)
-        let services = Services(database: database, apiVersion: settings.apiVersion, authFailureLimit: settings.authFailureLimit, logger: logger)
+        let services = Services(
+            database: database,
+            apiVersion: settings.apiVersion,
+            authFailureLimit: settings.authFailureLimit,
+            sessionLifetime: settings.sessionLifetime,
+            logger: logger
+        )
         let app = try buildApplication(settings, services: services, web: try await WebUI.load(), logger: logger)
         logger.notice(
             "Tessera listening on \(settings.tlsCertificate == nil ? "http" : "https")://\(settings.host):\(settings.port) (\(database.engine.rawValue))"
@@ -74,6 +84,7 @@ struct Serve: AsyncParsableCommand {
         if let logLevel { flags["tessera.log.level"] = .init(.string(logLevel), isSecret: false) }
         if let logFormat { flags["tessera.log.format"] = .init(.string(logFormat), isSecret: false) }
         if let authFailureLimit { flags["tessera.auth.failure.limit"] = .init(.int(authFailureLimit), isSecret: false) }
+        if let sessionLifetime { flags["tessera.session.lifetime"] = .init(.string(sessionLifetime), isSecret: false) }
         if let tlsCert { flags["tessera.tls.cert"] = .init(.string(tlsCert), isSecret: false) }
         if let tlsKey { flags["tessera.tls.key"] = .init(.string(tlsKey), isSecret: false) }
         if !trustedProxy.isEmpty { flags["tessera.trusted.proxies"] = .init(.string(trustedProxy.joined(separator: ",")), isSecret: false) }
@@ -105,6 +116,7 @@ struct Serve: AsyncParsableCommand {
             default: settings.authFailureLimit,
             range: 0...1_000_000_000
         )
+        settings.sessionLifetime = try Self.sessionLifetime(reader, default: settings.sessionLifetime)
         settings.idleTimeout = try Self.integer(reader, "tessera.idle.timeout", "idle timeout", default: settings.idleTimeout, range: 1...86_400)
         if reader.string(forKey: "tessera.metrics.port") != nil || reader.int(forKey: "tessera.metrics.port") != nil {
             settings.metricsPort = try Self.integer(reader, "tessera.metrics.port", "metrics port", default: 0, range: 1...65535)
@@ -140,6 +152,27 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("invalid API version \"\(settings.apiVersion)\" (use digits and dots, e.g. 7.0.0 or 6.0.14)")
         }
         return settings
+    }
+
+    /// The session lifetime in seconds: Zabbix time units as text ("24h"), or seconds as a number in the
+    /// config file; 0 (no limit), or from a minute to a year.
+    private static func sessionLifetime(_ reader: ConfigReader, default value: Int) throws -> Int {
+        let key: ConfigKey = "tessera.session.lifetime"
+        let hint = "use 0 or 1m-365d in Zabbix time units, e.g. 24h"
+        let text: String
+        if let string = reader.string(forKey: key) {
+            text = string.trimmingCharacters(in: .whitespaces)
+        } else if let number = reader.int(forKey: key) {
+            text = String(number)
+        } else if reader.double(forKey: key) != nil || reader.bool(forKey: key) != nil || reader.stringArray(forKey: key) != nil {
+            throw ValidationError("invalid session lifetime (\(hint))")
+        } else {
+            return value
+        }
+        guard let seconds = TimeUnit.seconds(text), seconds == 0 || (60...31_536_000).contains(seconds) else {
+            throw ValidationError("invalid session lifetime \"\(text)\" (\(hint))")
+        }
+        return seconds
     }
 
     /// The metrics listener's address and the token `/metrics` requires (read from its file now, so
