@@ -19,13 +19,19 @@ public struct ServerConfig: Sendable {
     public var adminPassword: String?
     /// Failed authentications per client address and minute before it is refused (0: no limit).
     public var authFailureLimit = Services.defaultAuthFailureLimit
+    /// Seconds a session (web UI or `user.login`) lasts from its login, however active (0: no limit).
+    public var sessionLifetime = Services.defaultSessionLifetime
     /// Certificate chain and private key (PEM files) for serving HTTPS directly.
     public var tlsCertificate: String?
     public var tlsKey: String?
     /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed (reverse proxies).
     public var trustedProxies: [String] = []
-    /// A second port for `/metrics`, `/healthz` and `/readyz` only.
+    /// A second port for `/metrics`, `/healthz` and `/readyz` only; `/metrics` is then served there only.
     public var metricsPort: Int?
+    /// The address the metrics port listens on; nil: `host`.
+    public var metricsHost: String?
+    /// The bearer token `/metrics` requires; nil: none.
+    public var metricsToken: MetricsToken?
     /// Seconds a connection may stay idle (also while a slow client sends its request) before it is closed.
     public var idleTimeout = 30
 
@@ -100,7 +106,7 @@ func buildRouter(_ services: Services, web: WebUI, config: ServerConfig, logger:
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: TunnelRefusal())
     router.add(middleware: ClientMiddleware(trustedProxies: Set(config.trustedProxies), tls: config.tlsCertificate != nil))
-    OperationsRoutes(services: services).addRoutes(to: router)
+    OperationsRoutes(services: services, servesMetrics: config.metricsPort == nil, metricsToken: config.metricsToken).addRoutes(to: router)
     JSONRPCController(endpoint: JSONRPCEndpoint(services: services, logger: logger)).addRoutes(to: router)
     web.addRoutes(to: router, services: services)
     return router
@@ -114,11 +120,11 @@ public func buildApplication(_ config: ServerConfig, services: Services, web: We
         let router = Router()
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: TunnelRefusal())
-        OperationsRoutes(services: services).addRoutes(to: router)
+        OperationsRoutes(services: services, metricsToken: config.metricsToken).addRoutes(to: router)
         extra.append(
             Application(
                 router: router,
-                configuration: .init(address: .hostname(config.host, port: port), serverName: "Tessera"),
+                configuration: .init(address: .hostname(config.metricsHost ?? config.host, port: port), serverName: "Tessera"),
                 logger: logger
             )
         )

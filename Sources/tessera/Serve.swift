@@ -23,15 +23,23 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .customLong("auth-failure-limit"),
         help:
-            "Failed authentications per client address and minute before it is refused for the rest of the minute; 0 turns the limit off (default 300)."
+            "Failed authentications per client address and minute before its logins and wrong credentials are refused for the rest of the minute (valid tokens and sessions still work); 0 turns the limit off (default 300)."
     ) var authFailureLimit: Int?
+    @Option(
+        name: .customLong("session-lifetime"),
+        help: "How long a session lasts from its login, however active, in Zabbix time units (24h, 90m, 7d); 0 for no limit (default 24h)."
+    ) var sessionLifetime: String?
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS directly (with --tls-key).") var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(
         name: .customLong("trusted-proxy"),
         help: "Address of a reverse proxy whose X-Forwarded-For / X-Forwarded-Proto are believed (repeatable, or comma-separated)."
     ) var trustedProxy: [String] = []
-    @Option(name: .customLong("metrics-port"), help: "Also serve /metrics, /healthz and /readyz on this port.") var metricsPort: Int?
+    @Option(name: .customLong("metrics-port"), help: "Serve /metrics on this port only (with /healthz and /readyz, which stay on --port too).")
+    var metricsPort: Int?
+    @Option(name: .customLong("metrics-host"), help: "Address the metrics port listens on (default: --host).") var metricsHost: String?
+    @Option(name: .customLong("metrics-token-file"), help: "File holding the bearer token /metrics requires (default: none required).")
+    var metricsTokenFile: String?
     @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle or stalled connection is closed (default 30).") var idleTimeout: Int?
     @OptionGroup var admin: AdminPasswordOption
 
@@ -40,11 +48,22 @@ struct Serve: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: settings.logLevel, format: settings.logFormat) }
         let logger = Logger(label: "tessera")
         let database = try await openDatabase(settings, logger: logger)
-        let services = Services(database: database, apiVersion: settings.apiVersion, authFailureLimit: settings.authFailureLimit, logger: logger)
+        let services = Services(
+            database: database,
+            apiVersion: settings.apiVersion,
+            authFailureLimit: settings.authFailureLimit,
+            sessionLifetime: settings.sessionLifetime,
+            logger: logger
+        )
         let app = try buildApplication(settings, services: services, web: try await WebUI.load(), logger: logger)
         logger.notice(
             "Tessera listening on \(settings.tlsCertificate == nil ? "http" : "https")://\(settings.host):\(settings.port) (\(database.engine.rawValue))"
         )
+        if let metricsPort = settings.metricsPort {
+            logger.notice(
+                "metrics on http://\(settings.metricsHost ?? settings.host):\(metricsPort)/metrics (\(settings.metricsToken == nil ? "no token" : "bearer token") required)"
+            )
+        }
         do {
             try await app.runService()
         } catch {
@@ -65,10 +84,13 @@ struct Serve: AsyncParsableCommand {
         if let logLevel { flags["tessera.log.level"] = .init(.string(logLevel), isSecret: false) }
         if let logFormat { flags["tessera.log.format"] = .init(.string(logFormat), isSecret: false) }
         if let authFailureLimit { flags["tessera.auth.failure.limit"] = .init(.int(authFailureLimit), isSecret: false) }
+        if let sessionLifetime { flags["tessera.session.lifetime"] = .init(.string(sessionLifetime), isSecret: false) }
         if let tlsCert { flags["tessera.tls.cert"] = .init(.string(tlsCert), isSecret: false) }
         if let tlsKey { flags["tessera.tls.key"] = .init(.string(tlsKey), isSecret: false) }
         if !trustedProxy.isEmpty { flags["tessera.trusted.proxies"] = .init(.string(trustedProxy.joined(separator: ",")), isSecret: false) }
         if let metricsPort { flags["tessera.metrics.port"] = .init(.int(metricsPort), isSecret: false) }
+        if let metricsHost { flags["tessera.metrics.host"] = .init(.string(metricsHost), isSecret: false) }
+        if let metricsTokenFile { flags["tessera.metrics.token.file"] = .init(.string(metricsTokenFile), isSecret: false) }
         if let idleTimeout { flags["tessera.idle.timeout"] = .init(.int(idleTimeout), isSecret: false) }
         let reader = try await storage.reader(adding: flags)
         var settings = ServerConfig()
@@ -94,6 +116,7 @@ struct Serve: AsyncParsableCommand {
             default: settings.authFailureLimit,
             range: 0...1_000_000_000
         )
+        settings.sessionLifetime = try Self.sessionLifetime(reader, default: settings.sessionLifetime)
         settings.idleTimeout = try Self.integer(reader, "tessera.idle.timeout", "idle timeout", default: settings.idleTimeout, range: 1...86_400)
         if reader.string(forKey: "tessera.metrics.port") != nil || reader.int(forKey: "tessera.metrics.port") != nil {
             settings.metricsPort = try Self.integer(reader, "tessera.metrics.port", "metrics port", default: 0, range: 1...65535)
@@ -101,6 +124,7 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("the metrics port must differ from the port (\(settings.port))")
             }
         }
+        try Self.readMetrics(reader, into: &settings)
         settings.tlsCertificate = reader.string(forKey: "tessera.tls.cert").flatMap { $0.isEmpty ? nil : $0 }
         settings.tlsKey = reader.string(forKey: "tessera.tls.key").flatMap { $0.isEmpty ? nil : $0 }
         guard (settings.tlsCertificate == nil) == (settings.tlsKey == nil) else {
@@ -128,6 +152,46 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("invalid API version \"\(settings.apiVersion)\" (use digits and dots, e.g. 7.0.0 or 6.0.14)")
         }
         return settings
+    }
+
+    /// The session lifetime in seconds: Zabbix time units as text ("24h"), or seconds as a number in the
+    /// config file; 0 (no limit), or from a minute to a year.
+    private static func sessionLifetime(_ reader: ConfigReader, default value: Int) throws -> Int {
+        let key: ConfigKey = "tessera.session.lifetime"
+        let hint = "use 0 or 1m-365d in Zabbix time units, e.g. 24h"
+        let text: String
+        if let string = reader.string(forKey: key) {
+            text = string.trimmingCharacters(in: .whitespaces)
+        } else if let number = reader.int(forKey: key) {
+            text = String(number)
+        } else if reader.double(forKey: key) != nil || reader.bool(forKey: key) != nil || reader.stringArray(forKey: key) != nil {
+            throw ValidationError("invalid session lifetime (\(hint))")
+        } else {
+            return value
+        }
+        guard let seconds = TimeUnit.seconds(text), seconds == 0 || (60...31_536_000).contains(seconds) else {
+            throw ValidationError("invalid session lifetime \"\(text)\" (\(hint))")
+        }
+        return seconds
+    }
+
+    /// The metrics listener's address and the token `/metrics` requires (read from its file now, so
+    /// that an unusable file stops the start).
+    private static func readMetrics(_ reader: ConfigReader, into settings: inout ServerConfig) throws {
+        if let host = reader.string(forKey: "tessera.metrics.host") {
+            guard !host.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("invalid metrics host \"\(host)\" (use an address such as 127.0.0.1)")
+            }
+            guard settings.metricsPort != nil else { throw ValidationError("--metrics-host needs --metrics-port") }
+            settings.metricsHost = host
+        }
+        if let path = reader.string(forKey: "tessera.metrics.token.file"), !path.isEmpty {
+            do {
+                settings.metricsToken = try MetricsToken(contentsOfFile: path)
+            } catch {
+                throw ValidationError(String(describing: error))
+            }
+        }
     }
 
     /// An integer setting from text (flags, environment) or a number (config file), within `range`.

@@ -59,14 +59,20 @@ def test_an_address_is_refused_after_the_failure_limit(tmp_path):
             assert answer["error"] == NOT_AUTHORIZED, f"failure {n + 1} of 5: {answer}"
             assert elapsed >= FAILURE_DELAY, f"failure {n + 1} answered after {elapsed * 1000:.1f} ms (< 10 ms delay)"
 
-        # The sixth try, and everything that needs authentication from this address, is refused.
+        # The sixth wrong credential, and every login (a password can be guessed) from this address, is refused.
         assert_too_many(call(server, "token.get", {}, auth=unknown_token()), "6th unknown token")
-        assert_too_many(call(server, "token.get", {"countOutput": True}, auth=token), "valid token in auth")
-        assert_too_many(call(server, "token.get", {"countOutput": True}, bearer=token), "valid token as Bearer")
-        assert_too_many(call(server, "token.get", {"countOutput": True}, auth=session), "valid session")
+        assert_too_many(call(server, "token.get", {}, auth="0" * 32), "unknown session")
+        assert_too_many(call(server, "user.checkAuthentication", {"token": unknown_token()}), "user.checkAuthentication, unknown token")
         assert_too_many(call(server, "user.login", {"username": "Admin", "password": server.password}), "user.login, right password")
-        assert_too_many(call(server, "user.checkAuthentication", {"token": token}), "user.checkAuthentication with a valid token")
-        assert_too_many(call(server, "user.checkAuthentication", {"sessionid": session}), "user.checkAuthentication with a valid session")
+        # Valid tokens and sessions still work: other clients behind the same address are not locked out.
+        assert result(server, "token.get", {"countOutput": True}, auth=token) == "1"
+        assert result(server, "token.get", {"countOutput": True}, bearer=token) == "1"
+        assert result(server, "token.get", {"countOutput": True}, auth=session) == "1"
+        assert result(server, "user.checkAuthentication", {"token": token})["username"] == "Admin"
+        assert result(server, "user.checkAuthentication", {"sessionid": session})["username"] == "Admin"
+        # And wrong ones are still refused (with the throttling answer), as is the next login.
+        assert_too_many(call(server, "token.get", {}, auth=unknown_token()), "unknown token after valid ones")
+        assert_too_many(call(server, "user.login", {"username": "Admin", "password": server.password}), "user.login again")
 
         # The web sign-in (same login rules) does not hand out a session either.
         r = requests.post(server.base_url + "/login", data={"username": "Admin", "password": server.password},
@@ -112,7 +118,9 @@ def test_failures_are_counted_per_client_address(tmp_path):
         assert wrong["error"]["data"] == "Incorrect user name or password or account is temporarily blocked.", wrong
         ended = call(server, "user.checkAuthentication", {"sessionid": "0" * 32}, headers=via(attacker))
         assert ended["error"]["data"] == "Session terminated, re-login, please.", ended
-        assert_too_many(call(server, "token.get", {"countOutput": True}, bearer=token, headers=via(attacker)), "attacker, valid token")
+        assert_too_many(call(server, "token.get", {}, auth=unknown_token(), headers=via(attacker)), "attacker, unknown token")
+        assert_too_many(call(server, "user.login", {"username": "Admin", "password": server.password}, headers=via(attacker)),
+                        "attacker, right password")
 
         # Another address is not affected: it still gets the ordinary answers.
         assert result(server, "token.get", {"countOutput": True}, bearer=token, headers=via(neighbour)) == "2"

@@ -27,7 +27,7 @@ TOKEN_LINE = re.compile(r"^[0-9a-f]{64}\n$")
 USAGE = 64  # ArgumentParser's exit code for usage errors (EX_USAGE)
 REFUSAL_WAIT = 2.0  # seconds a running server may take to refuse a token changed on the command line
 # The schema version of this build: the last migration in Schema.swift.
-SCHEMA = max(int(v) for v in re.findall(r"Migration\(version: (\d+)", (REPO_ROOT / "Sources/Tessera/Storage/Schema.swift").read_text()))
+SCHEMA = max(int(v) for v in re.findall(r"Migration\(\s*version: (\d+)", (REPO_ROOT / "Sources/Tessera/Storage/Schema.swift").read_text()))
 
 
 def environment(extra: dict[str, str] | None = None) -> dict[str, str]:

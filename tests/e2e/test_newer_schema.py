@@ -17,7 +17,7 @@ from conftest import ADMIN_PASSWORD, REPO_ROOT, create_postgres_database, drop_p
 from ops_support import serve_expecting_refusal
 
 # The schema version of this build: the last migration in Schema.swift.
-SCHEMA = max(int(v) for v in re.findall(r"Migration\(version: (\d+)", (REPO_ROOT / "Sources/Tessera/Storage/Schema.swift").read_text()))
+SCHEMA = max(int(v) for v in re.findall(r"Migration\(\s*version: (\d+)", (REPO_ROOT / "Sources/Tessera/Storage/Schema.swift").read_text()))
 NEWER = f"the database is at schema version {SCHEMA + 1}, newer than this tessera (version {SCHEMA}): use a newer tessera"
 
 

@@ -237,8 +237,11 @@ def test_metrics_port_serves_operations_only(tmp_path):
         for path in ("/login", "/"):
             r = requests.get(base + path, timeout=10, allow_redirects=False)
             assert r.status_code == 404, (path, r.status_code, r.text[:300])
-        # And the main port still has everything.
-        assert requests.get(server.base_url + "/metrics", timeout=10).status_code == 200
+        # The main port keeps the API, the web UI and the health checks, but /metrics moved.
+        assert requests.get(server.base_url + "/healthz", timeout=10).text == "ok"
+        assert requests.get(server.base_url + "/readyz", timeout=10).text == "ready\n"
+        r = requests.get(server.base_url + "/metrics", timeout=10)
+        assert r.status_code == 404, (r.status_code, r.text[:300])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -321,13 +324,24 @@ def test_https_with_tls_cert_and_key(tmp_path):
         _, token = new_token(server, session, "over-tls")
         assert result(server, "token.get", {"countOutput": True}, bearer=token) == "1"
 
-        # The sign-in cookie is Secure (and still HttpOnly, SameSite=Lax).
+        # The sign-in cookie is __Host-prefixed and Secure (and still HttpOnly, SameSite=Lax); every
+        # answer carries HSTS.
         r = requests.post(server.base_url + "/login", data={"username": "Admin", "password": server.password},
                           allow_redirects=False, timeout=10, verify=str(cert))
         assert r.status_code == 303, (r.status_code, r.text[:300])
-        cookie = SimpleCookie(r.headers["Set-Cookie"])[SESSION_COOKIE]
+        cookie = SimpleCookie(r.headers["Set-Cookie"])["__Host-" + SESSION_COOKIE]
         server.secrets.add(cookie.value)
         assert cookie["secure"] and cookie["httponly"] and cookie["samesite"].lower() == "lax", r.headers["Set-Cookie"]
+        assert cookie["path"] == "/" and not cookie["domain"], r.headers["Set-Cookie"]
+        assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
+        page = requests.get(server.base_url + "/tokens", cookies={"__Host-" + SESSION_COOKIE: cookie.value},
+                            allow_redirects=False, timeout=10, verify=str(cert))
+        assert page.status_code == 200 and page.headers["Strict-Transport-Security"] == "max-age=31536000"
+        for path in ("/healthz", "/api_jsonrpc.php", "/no-such-page"):
+            answer = requests.get(server.base_url + path, timeout=10, verify=str(cert))
+            assert answer.headers.get("Strict-Transport-Security") == "max-age=31536000", (path, answer.status_code)
+        assert post(server, {"jsonrpc": "2.0", "method": "apiinfo.version", "params": {}, "id": 1}).headers[
+            "Strict-Transport-Security"] == "max-age=31536000"
 
         # The certificate presented is ours, for 127.0.0.1.
         context = ssl.create_default_context(cafile=str(cert))
@@ -398,14 +412,15 @@ def proxied_calls(server) -> dict:
     r = requests.post(server.base_url + "/login", data={"username": "Admin", "password": server.password},
                       headers=forwarded, allow_redirects=False, timeout=10)
     assert r.status_code == 303, (r.status_code, r.text[:300])
-    cookie = SimpleCookie(r.headers["Set-Cookie"])[SESSION_COOKIE]
+    (name, cookie), = SimpleCookie(r.headers["Set-Cookie"]).items()
     server.secrets.add(cookie.value)
     assert call(server, "user.login", {"username": "Admin", "password": "wrong"}, headers=forwarded)["error"]["code"] == -32500
     # Read back without any forwarding header.
     session = login(server)
     audit = result(server, "auditlog.get", {"output": ["ip", "action"], "filter": {"action": [8, 9]}, "sortfield": "clock"}, auth=session)
     attempt_ip = result(server, "user.get", {"output": ["attempt_ip"], "userids": "1"}, auth=session)[0]["attempt_ip"]
-    return {"userip": user["userip"], "secure": bool(cookie["secure"]), "audit": audit, "attempt_ip": attempt_ip}
+    return {"userip": user["userip"], "secure": bool(cookie["secure"]), "cookie": name, "hsts": r.headers.get("Strict-Transport-Security"),
+            "audit": audit, "attempt_ip": attempt_ip}
 
 
 def test_forwarded_headers_are_ignored_without_trusted_proxy(tmp_path):
@@ -413,6 +428,7 @@ def test_forwarded_headers_are_ignored_without_trusted_proxy(tmp_path):
         seen = proxied_calls(server)
     assert seen["userip"] == "127.0.0.1"
     assert seen["secure"] is False, "X-Forwarded-Proto from an untrusted peer made the cookie Secure"
+    assert (seen["cookie"], seen["hsts"]) == (SESSION_COOKIE, None)
     assert seen["attempt_ip"] == "127.0.0.1"
     # Two logins with the header, one failure, then the plain login: all from the peer's address.
     assert sorted((r["action"], r["ip"]) for r in seen["audit"]) == [("8", "127.0.0.1")] * 3 + [("9", "127.0.0.1")]
@@ -427,6 +443,7 @@ def test_forwarded_headers_are_believed_from_a_trusted_proxy(tmp_path):
         server.secrets.add(chained["sessionid"])
     assert seen["userip"] == PROXY_CLIENT
     assert seen["secure"] is True, "X-Forwarded-Proto: https from a trusted proxy did not make the cookie Secure"
+    assert (seen["cookie"], seen["hsts"]) == ("__Host-" + SESSION_COOKIE, "max-age=31536000")
     assert seen["attempt_ip"] == PROXY_CLIENT
     assert sorted((r["action"], r["ip"]) for r in seen["audit"]) == sorted(
         [("8", PROXY_CLIENT), ("8", PROXY_CLIENT), ("9", PROXY_CLIENT), ("8", "127.0.0.1")])

@@ -318,15 +318,17 @@ def test_session_cookie_flags(server, flows):
             problems.append(f"Secure over plain HTTP (the browser would drop it): {cookie}")
     assert not problems, "\n".join(problems)
 
-    # Behind a TLS proxy (a trusted one: see test_operations.py for an untrusted one) the cookie is Secure.
+    # Behind a TLS proxy (a trusted one: see test_operations.py for an untrusted one) the cookie is
+    # Secure and named with the __Host- prefix.
     r = requests.post(
         server.base_url + "/login", data={"username": ALICE, "password": ALICE_PASSWORD},
         headers={"X-Forwarded-Proto": "https"}, allow_redirects=False, timeout=10,
     )
     assert r.status_code == 303
-    cookie = SimpleCookie(r.headers["Set-Cookie"])[SESSION_COOKIE]
+    cookie = SimpleCookie(r.headers["Set-Cookie"])["__Host-" + SESSION_COOKIE]
     assert cookie["secure"] and cookie["httponly"] and cookie["samesite"].lower() in ("lax", "strict"), r.headers["Set-Cookie"]
-    requests.post(server.base_url + "/logout", cookies={SESSION_COOKIE: cookie.value}, timeout=10)
+    requests.post(server.base_url + "/logout", cookies={"__Host-" + SESSION_COOKIE: cookie.value},
+                  headers={"X-Forwarded-Proto": "https"}, timeout=10)
 
 
 def data_files(server) -> dict[str, bytes]:

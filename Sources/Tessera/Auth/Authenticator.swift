@@ -6,6 +6,8 @@ struct Authenticator: Sendable {
     let cache: TokenCache
     let lastAccess: LastAccessRecorder
     let telemetry: Telemetry
+    /// Seconds a session lasts from its login, however active (`--session-lifetime`); 0: no limit.
+    let sessionLifetime: Int
 
     /// How long a failed token lookup waits before answering; it suspends the task, never a thread.
     static let failureDelay: Duration = .milliseconds(10)
@@ -89,8 +91,8 @@ struct Authenticator: Sendable {
         return entry
     }
 
-    /// Session checks (users spec §2.2): active, not idle past the user's autologout, owner not disabled.
-    /// `extend` bumps `lastaccess`.
+    /// Session checks (users spec §2.2): active, not idle past the user's autologout, owner not disabled;
+    /// and, Tessera's own, not older than `sessionLifetime`. `extend` bumps `lastaccess`.
     func authenticateSession(_ sessionid: String, extend: Bool) async throws -> UserAccount {
         let now = clock.now
         let found = try await database.read { db in try await SessionRepository.find(db, sessionid: sessionid) }
@@ -103,7 +105,8 @@ struct Authenticator: Sendable {
         let autologout = TimeUnit.seconds(account.autologout) ?? 0
         // The session's own bookkeeping is best effort: when the database cannot be written (disk full,
         // read-only), reads go on and an ended session is refused all the same.
-        if account.isDisabled || (autologout != 0 && lastaccess + Int64(autologout) <= now) {
+        let expired = sessionLifetime != 0 && found.createdAt + Int64(sessionLifetime) <= now
+        if account.isDisabled || (autologout != 0 && lastaccess + Int64(autologout) <= now) || expired {
             try? await database.transaction { db in
                 try await SessionRepository.terminate(db, sessionid: sessionid, userid: userid)
             }

@@ -1,9 +1,15 @@
 import NIOConcurrencyHelpers
 
 /// Counts failed authentications (unknown or revoked tokens, ended sessions, wrong passwords) per
-/// client address. Once an address has failed `limit` times within `window` seconds, its calls that
-/// need authentication are refused without being tried until the window is over: a brute force
-/// costs the attacker the window, and costs the server one dictionary lookup per call.
+/// client address. Once an address has failed `limit` times within `window` seconds it is throttled
+/// until the window is over:
+///
+/// - Logins (`check` before the password) are refused without being tried: a password can be
+///   guessed, and every try costs a bcrypt hash.
+/// - Tokens and sessions (`counting`) are still checked, and a valid one is accepted: they are 256
+///   and 128 random bits, which no number of tries guesses, and many clients may share the address
+///   (a proxy that is not declared trusted, a NAT), so that one abusive client must not lock the
+///   others out. A wrong one is refused with the throttling answer instead of `Not authorized.`.
 final class FailureLimiter: Sendable {
     /// Failures allowed per address and window; 0 turns the limit off.
     let limit: Int
@@ -21,17 +27,18 @@ final class FailureLimiter: Sendable {
 
     /// The refusal while `address` is over its limit.
     func check(_ address: String) throws {
-        guard limit > 0 else { return }
+        if let refusal = refusal(address) { throw refusal }
+    }
+
+    /// The throttling answer while `address` is over its limit; nil otherwise.
+    private func refusal(_ address: String) -> APIError? {
+        guard limit > 0 else { return nil }
         let now = clock.now
         let retryAfter = counts.withLockedValue { counts -> Int64? in
             guard let entry = counts[address], entry.count >= limit, now < entry.since + window else { return nil }
             return entry.since + window - now
         }
-        if let retryAfter {
-            throw APIError.application(
-                "Too many failed authentication attempts from this address. Try again in \(retryAfter) seconds."
-            )
-        }
+        return retryAfter.map { APIError.application("Too many failed authentication attempts from this address. Try again in \($0) seconds.") }
     }
 
     /// Notes one failed authentication from `address`.
@@ -51,15 +58,16 @@ final class FailureLimiter: Sendable {
         }
     }
 
-    /// Runs an authentication for `address`: refused while the address is over its limit, and
-    /// counted when it fails for want of a valid credential (an expired token is not a guess).
+    /// Runs a token or session authentication for `address`, counting it when it fails for want of
+    /// a valid credential (an expired token is not a guess). A valid credential is accepted even
+    /// while the address is over its limit; a failure then answers the throttling refusal.
     func counting<T>(_ address: String, _ authenticate: () async throws -> T) async throws -> T {
-        try check(address)
         do {
             return try await authenticate()
         } catch let error as APIError where error == .notAuthorized || error == .sessionTerminated {
+            let throttled = refusal(address)
             failed(address)
-            throw error
+            throw throttled ?? error
         }
     }
 }

@@ -23,6 +23,14 @@ enum Secrets {
         return hex((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
+    /// Whether two secrets (CSRF tokens, signatures) are equal, in a time that depends on their
+    /// length only, not on where they first differ.
+    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        return x.count == y.count && zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     private static let digits = Array("0123456789abcdef".utf8)
 
     static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {

@@ -3,7 +3,8 @@ import Hummingbird
 
 /// Works out who is calling and whether over TLS, before any handler runs. `X-Forwarded-For` and
 /// `X-Forwarded-Proto` are believed only from the proxies the operator named (`--trusted-proxy`):
-/// from anyone else they could forge the audit log's IP addresses.
+/// from anyone else they could forge the audit log's IP addresses. Answers over TLS carry HSTS, so
+/// that a browser that has seen the site once never tries it over plain HTTP again.
 struct ClientMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let trustedProxies: Set<String>
@@ -22,8 +23,19 @@ struct ClientMiddleware: RouterMiddleware {
             }
             if request.headers[.forwardedProto]?.lowercased() == "https" { context.isSecure = true }
         }
-        return try await next(request, context)
+        guard context.isSecure else { return try await next(request, context) }
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[.strictTransportSecurity] = Self.hsts
+        return response
     }
+
+    /// A year, as commonly required; subdomains are left to their own servers.
+    static let hsts = "max-age=31536000"
 }
 
 extension HTTPField.Name {

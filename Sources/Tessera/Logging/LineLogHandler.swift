@@ -8,7 +8,8 @@ public enum LogFormat: String, Sendable, CaseIterable {
     case json
 }
 
-/// Writes one line per log event to standard error, in `LogFormat`.
+/// Writes one line per log event to standard error, in `LogFormat`; in the plain format user-chosen
+/// text is escaped (`PlainLogText`), so that a value holding a newline cannot forge a line.
 ///
 /// Metadata is kept as given and only formatted when a line is written: the HTTP server sets a
 /// request id on every request's logger, and formatting it there (as swift-log's stream handler
@@ -61,8 +62,10 @@ public struct LineLogHandler: LogHandler {
         let fields = metadata.sorted { $0.key < $1.key }
         switch format {
         case .plain:
-            let fields = fields.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            return "\(stamp) \(level) \(label): \(message)" + (fields.isEmpty ? "" : " " + fields)
+            // Requests put user-chosen text in messages and metadata: escaped, it cannot start a line.
+            let fields = fields.map { "\(PlainLogText.escaped($0.key))=\(PlainLogText.value($0.value.description))" }.joined(separator: " ")
+            let head = "\(stamp) \(level) \(PlainLogText.escaped(label)): \(PlainLogText.escaped(message))"
+            return head + (fields.isEmpty ? "" : " " + fields)
         case .json:
             var object: JSONObject = [
                 "time": .string(stamp), "level": .string(level.rawValue), "label": .string(label), "message": .string(message),

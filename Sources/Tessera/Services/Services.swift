@@ -12,6 +12,8 @@ public struct Services: Sendable {
     let failures: FailureLimiter
     /// Failed authentications an address may make per minute before it is refused for the rest of it.
     public static let defaultAuthFailureLimit = 300
+    /// Seconds a session lasts from its login, however active: 24 h.
+    public static let defaultSessionLifetime = 86_400
     let changes: ChangeFeed
     let lastAccess: LastAccessRecorder
     /// Receives other processes' changes (`ChangeFeed`).
@@ -32,6 +34,7 @@ public struct Services: Sendable {
         apiVersion: String = "7.0.0",
         lastAccessInterval: Duration = .seconds(1),
         authFailureLimit: Int = Services.defaultAuthFailureLimit,
+        sessionLifetime: Int = Services.defaultSessionLifetime,
         logger: Logger = Logger(label: "tessera")
     ) {
         self.database = database
@@ -44,7 +47,14 @@ public struct Services: Sendable {
         let lastAccess = LastAccessRecorder(database: database, interval: lastAccessInterval, logger: logger)
         self.changes = changes
         self.lastAccess = lastAccess
-        self.authenticator = Authenticator(database: database, clock: clock, cache: cache, lastAccess: lastAccess, telemetry: telemetry)
+        self.authenticator = Authenticator(
+            database: database,
+            clock: clock,
+            cache: cache,
+            lastAccess: lastAccess,
+            telemetry: telemetry,
+            sessionLifetime: sessionLifetime
+        )
         self.tokens = TokenService(database: database, changes: changes, lastAccess: lastAccess)
         self.failures = FailureLimiter(limit: authFailureLimit, clock: clock)
         self.sessions = SessionService(database: database, authenticator: authenticator, failures: failures, clock: clock)

@@ -41,6 +41,15 @@ public enum Schema {
         // Sessions are keyed by a hash of their id from now on (`Secrets.sessionKey`): the ones
         // stored under their plain id cannot be found any more.
         Migration(version: 5, statements: ["DELETE FROM sessions"]),
+        // When each session began, for the absolute session lifetime (Tessera's own column). Sessions
+        // open at the upgrade count from their last use.
+        Migration(
+            version: 6,
+            statements: [
+                "ALTER TABLE sessions ADD COLUMN created_at integer DEFAULT '0' NOT NULL",
+                "UPDATE sessions SET created_at = lastaccess",
+            ]
+        ),
     ]
 
     static let tables = [

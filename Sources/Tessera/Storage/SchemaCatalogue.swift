@@ -67,7 +67,7 @@ enum SchemaCatalogue {
     static let sessions = Entry(
         "sessions",
         key: ["sessionid"],
-        [("sessionid", .text), ("userid", .id), ("lastaccess", .int), ("status", .int)],
+        [("sessionid", .text), ("userid", .id), ("lastaccess", .int), ("status", .int), ("created_at", .int)],
         secret: ["sessionid"]
     )
     static let auditlog = Entry(

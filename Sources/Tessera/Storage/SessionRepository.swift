@@ -2,16 +2,19 @@ import SQLKit
 
 /// The `sessions` table, which keys sessions by `Secrets.sessionKey`, never by the id itself.
 enum SessionRepository {
-    /// A session's owner, last use and whether it is still active (status 0).
-    static func find(_ db: any SQLDatabase, sessionid: String) async throws -> (userid: UserID, lastaccess: Int64, active: Bool)? {
+    /// A session's owner, last use, whether it is still active (status 0) and when it began.
+    static func find(
+        _ db: any SQLDatabase,
+        sessionid: String
+    ) async throws -> (userid: UserID, lastaccess: Int64, active: Bool, createdAt: Int64)? {
         guard
             let row = try await db.raw(
-                "SELECT userid, lastaccess, status FROM sessions WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))"
+                "SELECT userid, lastaccess, status, created_at FROM sessions WHERE sessionid = \(bind: Secrets.sessionKey(sessionid))"
             ).first()
         else { return nil }
         return (
             UserID(try row.decode(column: "userid", as: Int64.self)), try row.decode(column: "lastaccess", as: Int64.self),
-            try row.decode(column: "status", as: Int.self) == 0
+            try row.decode(column: "status", as: Int.self) == 0, try row.decode(column: "created_at", as: Int64.self)
         )
     }
 
@@ -23,7 +26,7 @@ enum SessionRepository {
     static func create(_ db: any SQLDatabase, userid: UserID, now: Int64) async throws -> String {
         let sessionid = Secrets.newSessionID()
         try await db.raw(
-            "INSERT INTO sessions (sessionid, userid, lastaccess, status) VALUES (\(bind: Secrets.sessionKey(sessionid)), \(bind: userid.value), \(bind: now), 0)"
+            "INSERT INTO sessions (sessionid, userid, lastaccess, status, created_at) VALUES (\(bind: Secrets.sessionKey(sessionid)), \(bind: userid.value), \(bind: now), 0, \(bind: now))"
         ).run()
         return sessionid
     }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -9,25 +10,56 @@ struct Flash: Sendable {
     var title: String
     var details: [String] = []
 
-    /// Carried across one redirect in a short-lived cookie (titles and API messages, never secrets).
-    var cookieValue: String {
-        let json: JSON = ["ok": .bool(ok), "title": .string(title), "details": .array(details.map { .string($0) })]
-        return Data(json.encoded().utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
-    }
-
     init(ok: Bool, title: String, details: [String] = []) {
         self.ok = ok
         self.title = title
         self.details = details
     }
 
+    /// Carried across one redirect in a short-lived cookie (titles and API messages, never secrets):
+    /// base64 JSON of the fields and `mac`, an HMAC of them keyed by the session the message was made
+    /// in. Only this server, for this session, can make one, so a planted cookie cannot show its own
+    /// text in the UI; any instance can check it, since every instance knows the session.
+    func cookieValue(signedFor sessionid: String) -> String {
+        var signed = fields
+        signed["mac"] = .string(Self.mac(fields, sessionid: sessionid))
+        return Self.encode(signed)
+    }
+
+    /// The message of a cookie made by `cookieValue(signedFor:)` for `sessionid`; nil for anything else.
+    init?(cookieValue: String, sessionid: String) {
+        guard let flash = Flash(cookieValue: cookieValue), let json = Self.decode(cookieValue), let mac = json["mac"]?.stringValue,
+            Secrets.constantTimeEquals(mac, Self.mac(flash.fields, sessionid: sessionid))
+        else { return nil }
+        self = flash
+    }
+
+    /// The message of a flash cookie, its signature unchecked (pages read cookies with `init(cookieValue:sessionid:)`).
     init?(cookieValue: String) {
+        guard let json = Self.decode(cookieValue), case .bool(let ok)? = json["ok"], let title = json["title"]?.stringValue else { return nil }
+        self.init(ok: ok, title: title, details: json["details"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+    }
+
+    private var fields: JSONObject {
+        ["ok": .bool(ok), "title": .string(title), "details": .array(details.map { .string($0) })]
+    }
+
+    /// Signed over the canonical encoding of the fields, whatever encoding the cookie carried them in.
+    private static func mac(_ fields: JSONObject, sessionid: String) -> String {
+        let key = HMAC<SHA256>.authenticationCode(for: Array("flash".utf8), using: SymmetricKey(data: Array(sessionid.utf8)))
+        let code = HMAC<SHA256>.authenticationCode(for: Array(encode(fields).utf8), using: SymmetricKey(data: Array(key)))
+        return Secrets.hex(code)
+    }
+
+    private static func encode(_ fields: JSONObject) -> String {
+        Data(JSON.object(fields).encoded().utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func decode(_ cookieValue: String) -> JSON? {
         var text = cookieValue
         while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let json = try? JSONParser.parse(Array(data)),
-            case .bool(let ok)? = json["ok"], let title = json["title"]?.stringValue
-        else { return nil }
-        self.init(ok: ok, title: title, details: json["details"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        guard let data = Data(base64Encoded: text), let json = try? JSONParser.parse(Array(data)), case .object = json else { return nil }
+        return json
     }
 }
 
@@ -77,7 +109,7 @@ struct Renderer: Sendable {
         let html = library.render(LayeredContext(layers: [frame] + views), withTemplate: template) ?? "template \(template) failed"
         var headers = Self.securityHeaders
         if flash != nil {
-            headers[.setCookie] = Cookie(name: WebSession.flashCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .lax).description
+            headers[.setCookie] = WebSession.clearedFlashCookie
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
@@ -148,11 +180,7 @@ struct Renderer: Sendable {
     /// A 303 redirect that carries a message to the next page.
     static func redirect(_ location: String, flash: Flash? = nil, secure: Bool = false) -> Response {
         var headers: HTTPFields = [.location: location]
-        if let flash {
-            headers[.setCookie] =
-                Cookie(name: WebSession.flashCookie, value: flash.cookieValue, maxAge: 60, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
-                .description
-        }
+        if let flash, let cookie = WebSession.flashCookie(flash, secure: secure) { headers[.setCookie] = cookie }
         return Response(status: .seeOther, headers: headers)
     }
 }

@@ -13,7 +13,7 @@ struct UserLookup: Sendable {
         var `for`: String?
     }
 
-    func addRoutes(to router: Router<AppRequestContext>) {
+    func addRoutes(to router: some RouterMethods<AppRequestContext>) {
         router.get("ui/users") { request, context in
             guard let viewer = try? await web.viewer(request) else { return Response(status: .unauthorized) }
             guard let query = try? request.query(Search.self) else { return Response(status: .badRequest) }

@@ -3,8 +3,10 @@ import HTTPTypes
 import Hummingbird
 
 /// Sessions of the web UI: the same `sessions` rows as the API, carried in an HttpOnly cookie, so any
-/// instance on the same database serves any signed-in browser.
+/// instance on the same database serves any signed-in browser. Under TLS the cookies are named
+/// `__Host-tessera_session` and `__Host-tessera_flash` (`CookieScope`), and only those are read.
 struct WebSession: Sendable {
+    /// The cookies' names without TLS (`CookieScope.name` gives the name for a request).
     static let cookie = "tessera_session"
     static let flashCookie = "tessera_flash"
 
@@ -19,7 +21,9 @@ struct WebSession: Sendable {
 
     /// The viewer of a request, or `.signIn` when there is no live session.
     func viewer(_ request: Request) async throws -> Viewer {
-        guard let sessionid = request.cookies[Self.cookie]?.value, sessionid.utf8.count == 32 else { throw WebFailure.signIn }
+        guard let sessionid = request.cookies[CookieScope.name(Self.cookie, secure: CookieScope.current.secure)]?.value,
+            sessionid.utf8.count == 32
+        else { throw WebFailure.signIn }
         let account: UserAccount
         do {
             account = try await services.authenticator.authenticateSession(sessionid, extend: true)
@@ -43,23 +47,59 @@ struct WebSession: Sendable {
     /// The viewer of a form post whose CSRF token matches.
     func poster(_ request: Request, _ form: some PostedForm) async throws -> Viewer {
         let viewer = try await viewer(request)
-        guard let token = form.csrf, constantTimeEquals(token, viewer.csrf) else { throw WebFailure.badCSRF }
+        guard let token = form.csrf, Secrets.constantTimeEquals(token, viewer.csrf) else { throw WebFailure.badCSRF }
         return viewer
     }
 
-    private func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    /// The message a previous redirect left for this page, if it was made for this browser's session.
+    static func flash(_ request: Request) -> Flash? {
+        let scope = CookieScope.current
+        guard let sessionid = scope.sessionid, let value = request.cookies[CookieScope.name(flashCookie, secure: scope.secure)]?.value else {
+            return nil
+        }
+        return Flash(cookieValue: value, sessionid: sessionid)
     }
 
-    /// The message a previous redirect left for this page.
-    static func flash(_ request: Request) -> Flash? {
-        request.cookies[flashCookie].flatMap { Flash(cookieValue: $0.value) }
+    /// The cookie that carries `flash` to the next page, signed for the request's session; nil without
+    /// one (every message follows a form post of a signed-in viewer).
+    static func flashCookie(_ flash: Flash, secure: Bool) -> String? {
+        guard let sessionid = CookieScope.current.sessionid else { return nil }
+        return Cookie(
+            name: CookieScope.name(flashCookie, secure: secure),
+            value: flash.cookieValue(signedFor: sessionid),
+            maxAge: 60,
+            path: "/",
+            secure: secure,
+            httpOnly: true,
+            sameSite: .lax
+        ).description
+    }
+
+    /// Removes the message once a page has shown it.
+    static var clearedFlashCookie: String {
+        let secure = CookieScope.current.secure
+        return Cookie(
+            name: CookieScope.name(flashCookie, secure: secure),
+            value: "",
+            maxAge: 0,
+            path: "/",
+            secure: secure,
+            httpOnly: true,
+            sameSite: .lax
+        )
+        .description
     }
 
     static func sessionCookie(_ value: String, secure: Bool, maxAge: Int? = nil) -> String {
-        Cookie(name: cookie, value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax).description
+        Cookie(
+            name: CookieScope.name(cookie, secure: secure),
+            value: value,
+            maxAge: maxAge,
+            path: "/",
+            secure: secure,
+            httpOnly: true,
+            sameSite: .lax
+        )
+        .description
     }
 }

@@ -12,8 +12,9 @@ public struct WebUI: Sendable {
     func addRoutes(to router: Router<AppRequestContext>, services: Services) {
         let web = WebSession(services: services, renderer: renderer)
         assets.addRoutes(to: router)
-        UserLookup(web: web).addRoutes(to: router)
-        let pages = router.group().add(middleware: WebFailurePages(web: web))
+        let scoped = router.group().add(middleware: CookieScope.Middleware())
+        UserLookup(web: web).addRoutes(to: scoped)
+        let pages = scoped.group().add(middleware: WebFailurePages(web: web))
         LoginPages(web: web).addRoutes(to: pages)
         TokenPages(web: web).addRoutes(to: pages)
         ProfilePage(web: web).addRoutes(to: pages)
