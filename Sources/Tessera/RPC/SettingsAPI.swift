@@ -13,10 +13,8 @@ struct SettingsAPI: Sendable {
         table.add("authentication", "get", .authenticated(minType: .superAdmin)) {
             try await read($0.params, fields: Settings.authenticationFields)
         }
-        table.add("settings", "update", .authenticated(minType: .superAdmin)) { try await update($0, Self.settingsRule, .settings) }
-        table.add("authentication", "update", .authenticated(minType: .superAdmin)) {
-            try await update($0, Self.authenticationRule, .authentication)
-        }
+        table.add("settings", "update", .authenticated(minType: .superAdmin)) { try await update($0, .settings) }
+        table.add("authentication", "update", .authenticated(minType: .superAdmin)) { try await update($0, .authentication) }
     }
 
     /// The settings Tessera uses and `settings.update` changes, with Zabbix 6.0's checks, in its order.
@@ -38,12 +36,16 @@ struct SettingsAPI: Sendable {
         .optional("passwd_check_rules", .int32(allowed: .range(0...15))),
     ])
 
-    /// Validates the params as Zabbix does (unexpected names first, then each field in the rule's
-    /// order) and stores them; answers the names given, in the caller's order.
-    private func update(_ call: Invocation, _ rule: ObjectRule, _ group: SettingsService.Group) async throws -> JSON {
-        let object = try Validator.object(call.params, rule, path: "/")
-        let values = object.pairs.map { (name: $0.0, value: $0.1.scalarText ?? "") }
-        return .array(try await settings.update(values, group, by: call.caller).map { .string($0) })
+    /// The values of an update's params, checked as Zabbix checks them (unexpected names first, then
+    /// each field in the rule's order), in the caller's order: for the API and the settings pages.
+    static func checked(_ params: JSON, _ group: SettingsService.Group) throws(APIError) -> [(name: String, value: String)] {
+        let object = try Validator.object(params, group == .settings ? settingsRule : authenticationRule, path: "/")
+        return object.pairs.map { (name: $0.0, value: $0.1.scalarText ?? "") }
+    }
+
+    /// Stores the checked params; answers the names given, in the caller's order.
+    private func update(_ call: Invocation, _ group: SettingsService.Group) async throws -> JSON {
+        .array(try await settings.update(try Self.checked(call.params, group), group, by: call.caller).map { .string($0) })
     }
 
     /// The given fields (all of them unless `output` names some), every value a string.

@@ -97,18 +97,12 @@ struct GroupPages: AdminPage {
 
     struct FormView {
         let form: Values
-        let users: [Candidate]
+        /// The users the form offers as members.
+        let users: [ChoiceView]
         let guiAccess: [OptionView]
         let editing: Bool
         let id: String
         let action: String
-    }
-
-    /// A user the form offers as a member.
-    struct Candidate {
-        let id: String
-        let label: String
-        let checked: Bool
     }
 
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response {
@@ -124,7 +118,7 @@ struct GroupPages: AdminPage {
         let view = FormView(
             form: values,
             users: candidates.map { user in
-                Candidate(id: user.id.description, label: user.names.fullName, checked: values.userids.contains(user.id.description))
+                ChoiceView(value: user.id.description, label: user.names.fullName, checked: values.userids.contains(user.id.description))
             },
             guiAccess: OptionView.list((0...3).map { (String($0), viewer.t("gui_\($0)")) }, selected: values.guiAccess),
             editing: id != nil,

@@ -29,16 +29,16 @@ struct ListTable<Row> {
         /// lacks, an order other than ASC and DESC or a page that is no positive number is refused
         /// before anything is remembered.
         func profileChanges(_ query: ListQuery, viewer: Viewer) throws(WebFailure) -> [String: String?] {
+            if let sort = query.sort, !sortKeys.contains(sort) {
+                throw .invalid(viewer.t("field_value_choice", "sort", sortKeys.joined(separator: ", ")))
+            }
+            if let order = query.sortorder, order != "ASC", order != "DESC" {
+                throw .invalid(viewer.t("field_value_choice", "sortorder", "ASC, DESC"))
+            }
             var updates: [String: String?] = [:]
             if let sort = query.sort {
-                guard sortKeys.contains(sort) else { throw .invalid(viewer.t("field_value_choice", "sort", sortKeys.joined(separator: ", "))) }
                 updates[profilePrefix + "sort"] = sort
-            }
-            if let order = query.sortorder {
-                guard order == "ASC" || order == "DESC" else { throw .invalid(viewer.t("field_value_choice", "sortorder", "ASC, DESC")) }
-                if query.sort != nil { updates[profilePrefix + "sortorder"] = order }
-            } else if query.sort != nil {
-                updates[profilePrefix + "sortorder"] = "ASC"
+                updates[profilePrefix + "sortorder"] = query.sortorder ?? "ASC"
             }
             if let text = query.page {
                 guard let page = Int32(text), page > 0 else { throw .invalid(viewer.t("field_value_range", "page", "1", String(Int32.max))) }

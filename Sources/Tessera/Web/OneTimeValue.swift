@@ -26,15 +26,12 @@ struct OneTimeValue: Codable, Equatable {
     func sealed(sessionid: String, path: String) throws -> String {
         let box = try AES.GCM.seal(try JSONEncoder().encode(self), using: Self.key(sessionid: sessionid, path: path))
         guard let combined = box.combined else { throw CryptoKitError.incorrectParameterSize }
-        return combined.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return SessionSecrets.cookieText(combined)
     }
 
     /// The value a cookie carries, if it was sealed for this session and page and is still fresh.
     static func open(_ text: String, sessionid: String, path: String, now: Int64) -> OneTimeValue? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        guard let data = Data(base64Encoded: base64), let box = try? AES.GCM.SealedBox(combined: data),
+        guard let data = SessionSecrets.bytes(ofCookieText: text), let box = try? AES.GCM.SealedBox(combined: data),
             let plain = try? AES.GCM.open(box, using: key(sessionid: sessionid, path: path)),
             let value = try? JSONDecoder().decode(OneTimeValue.self, from: plain),
             value.sealedAt <= now, now - value.sealedAt <= lifetime
@@ -44,11 +41,6 @@ struct OneTimeValue: Codable, Equatable {
 
     /// One key per session and page: a cookie sealed for another session or the other token page does not open.
     private static func key(sessionid: String, path: String) -> SymmetricKey {
-        HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: Data(sessionid.utf8)),
-            salt: Data("tessera one-time token value".utf8),
-            info: Data(path.utf8),
-            outputByteCount: 32
-        )
+        SessionSecrets.key(sessionid, for: "one-time token value " + path)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Mustache
 
 /// What the layout shows around every page: the catalog texts (`t`), the title and language, and for
@@ -41,6 +42,13 @@ struct MessageView {
     }
 }
 
+/// A checkbox of a list of them: a group to join, an action to allow, a password rule.
+struct ChoiceView {
+    let value: String
+    let label: String
+    let checked: Bool
+}
+
 /// One `<option>` of a select.
 struct OptionView {
     let value: String
@@ -53,23 +61,36 @@ struct OptionView {
         let all = selected.isEmpty || pairs.contains { $0.0 == selected } ? pairs : pairs + [(selected, selected)]
         return all.map { OptionView(value: $0.0, label: $0.1, selected: $0.0 == selected) }
     }
+
+    /// The time zones this system knows, after the `first` choice ("default" or "system").
+    static func timeZones(first: (String, String), selected: String) -> [OptionView] {
+        list([first] + knownTimeZones.map { ($0, $0) }, selected: selected)
+    }
+
+    private static let knownTimeZones = TimeZone.knownTimeZoneIdentifiers.sorted()
 }
 
 /// A template's context made of views: a name is looked up in the last view first, then in the ones
-/// before it (the page's view over the list table over the frame), as Mustache's own context stack does.
+/// before it (the page's view over the list table over the frame), as Mustache's own context stack
+/// does. The views' stored properties are read once, when the context is made.
 struct LayeredContext: MustacheParent {
-    let layers: [Any]
+    private let values: [String: Any]
 
-    func child(named name: String) -> Any? {
-        for layer in layers.reversed() {
-            if let value = Self.property(name, of: layer) { return value }
+    init(layers: [Any]) {
+        var values: [String: Any] = [:]
+        for layer in layers {
+            for child in Mirror(reflecting: layer).children {
+                guard let name = child.label, let value = Self.unwrapped(child.value) else { continue }
+                values[name] = value
+            }
         }
-        return nil
+        self.values = values
     }
 
-    /// A stored property of a view; nil when it has none of that name or it holds nil.
-    private static func property(_ name: String, of view: Any) -> Any? {
-        guard let value = Mirror(reflecting: view).children.first(where: { $0.label == name })?.value else { return nil }
+    func child(named name: String) -> Any? { values[name] }
+
+    /// A property's value; nil when it holds nil (so a lower view's property of that name shows through).
+    private static func unwrapped(_ value: Any) -> Any? {
         let optional = Mirror(reflecting: value)
         guard optional.displayStyle == .optional else { return value }
         return optional.children.first?.value

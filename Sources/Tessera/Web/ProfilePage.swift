@@ -43,11 +43,10 @@ struct ProfilePage: Sendable {
         let languages = [
             ("default", viewer.t("system_default")), ("en_US", "English (en_US)"), ("en_GB", "English (en_GB)"), ("nl_NL", "Nederlands (nl_NL)"),
         ]
-        let zones = [("default", viewer.t("system_default"))] + TimeZone.knownTimeZoneIdentifiers.sorted().map { ($0, $0) }
         let view = View(
             username: viewer.account.username,
             languages: OptionView.list(languages, selected: lang),
-            timezones: OptionView.list(zones, selected: zone),
+            timezones: OptionView.timeZones(first: ("default", viewer.t("system_default")), selected: zone),
             rowsPerPage: values?.rowsPerPage ?? String(viewer.account.rowsPerPage)
         )
         return web.renderer.page(

@@ -46,19 +46,17 @@ struct Flash: Sendable {
 
     /// Signed over the canonical encoding of the fields, whatever encoding the cookie carried them in.
     private static func mac(_ fields: JSONObject, sessionid: String) -> String {
-        let key = HMAC<SHA256>.authenticationCode(for: Array("flash".utf8), using: SymmetricKey(data: Array(sessionid.utf8)))
-        let code = HMAC<SHA256>.authenticationCode(for: Array(encode(fields).utf8), using: SymmetricKey(data: Array(key)))
-        return Secrets.hex(code)
+        Secrets.hex(HMAC<SHA256>.authenticationCode(for: Array(encode(fields).utf8), using: SessionSecrets.key(sessionid, for: "flash")))
     }
 
     private static func encode(_ fields: JSONObject) -> String {
-        Data(JSON.object(fields).encoded().utf8).base64EncodedString().replacingOccurrences(of: "=", with: "")
+        SessionSecrets.cookieText(Array(JSON.object(fields).encoded().utf8))
     }
 
     private static func decode(_ cookieValue: String) -> JSON? {
-        var text = cookieValue
-        while text.count % 4 != 0 { text += "=" }
-        guard let data = Data(base64Encoded: text), let json = try? JSONParser.parse(Array(data)), case .object = json else { return nil }
+        guard let data = SessionSecrets.bytes(ofCookieText: cookieValue), let json = try? JSONParser.parse(Array(data)), case .object = json else {
+            return nil
+        }
         return json
     }
 }
@@ -147,27 +145,23 @@ struct Renderer: Sendable {
         case .badCSRF: return errorPage("bad_request", "csrf_failed", status: .forbidden, viewer: viewer, strings: strings)
         case .badRequest: return errorPage("bad_request", "form_malformed", status: .badRequest, viewer: viewer, strings: strings)
         case .tooLarge: return errorPage("bad_request", "form_too_large", status: .contentTooLarge, viewer: viewer, strings: strings)
-        case .invalid(let message):
-            let heading = strings["bad_request"] ?? ""
-            return page(
-                "error",
-                title: heading,
-                viewer: viewer,
-                strings: strings,
-                views: [ErrorView(heading: heading, text: message)],
-                status: .badRequest
-            )
+        case .invalid(let message): return errorPage("bad_request", text: message, status: .badRequest, viewer: viewer, strings: strings)
         }
     }
 
     /// An error page: the catalog texts of its heading (also its title) and its explanation.
     func errorPage(_ heading: String, _ text: String, status: HTTPResponse.Status, viewer: Viewer?, strings: [String: String]) -> Response {
+        errorPage(heading, text: strings[text] ?? "", status: status, viewer: viewer, strings: strings)
+    }
+
+    /// An error page with its explanation as given (a validation message, already translated).
+    private func errorPage(_ heading: String, text: String, status: HTTPResponse.Status, viewer: Viewer?, strings: [String: String]) -> Response {
         page(
             "error",
             title: strings[heading] ?? "",
             viewer: viewer,
             strings: strings,
-            views: [ErrorView(heading: strings[heading] ?? "", text: strings[text] ?? "")],
+            views: [ErrorView(heading: strings[heading] ?? "", text: text)],
             status: status
         )
     }

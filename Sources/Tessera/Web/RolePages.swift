@@ -131,17 +131,10 @@ struct RolePages: AdminPage {
         /// Whether the method list allows (rather than denies) the methods it names.
         let allowList: Bool
         let types: [OptionView]
-        let actions: [Action]
+        let actions: [ChoiceView]
         let editing: Bool
         let id: String
         let action: String
-    }
-
-    /// One action of the form.
-    struct Action {
-        let name: String
-        let label: String
-        let checked: Bool
     }
 
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response {
@@ -163,7 +156,7 @@ struct RolePages: AdminPage {
             allowList: values.apiMode == "1",
             types: OptionView.list((1...3).map { (String($0), viewer.t("type_\($0)")) }, selected: values.type),
             actions: values.availableActions.map { name in
-                Action(name: name, label: viewer.t("action_" + name), checked: values.actions[name] ?? values.defaultAccess)
+                ChoiceView(value: name, label: viewer.t("action_" + name), checked: values.actions[name] ?? values.defaultAccess)
             },
             editing: id != nil,
             id: id ?? "",

@@ -16,7 +16,6 @@ struct SettingsPages: Sendable {
         var menu: String { rawValue }
         var title: String { "menu_\(rawValue)" }
         var group: SettingsService.Group { self == .general ? .settings : .authentication }
-        var rule: ObjectRule { self == .general ? SettingsAPI.settingsRule : SettingsAPI.authenticationRule }
 
         func allowed(_ viewer: Viewer) -> Bool {
             self == .general ? viewer.permissions.mayAdministerGeneral : viewer.permissions.mayAdministerAuthentication
@@ -64,13 +63,6 @@ struct SettingsPages: Sendable {
         }
     }
 
-    /// A password rule's checkbox.
-    struct RuleChoice {
-        let value: Int
-        let label: String
-        let checked: Bool
-    }
-
     struct View {
         let general: Bool
         let action: String
@@ -79,7 +71,8 @@ struct SettingsPages: Sendable {
         let languages: [OptionView]
         let timezones: [OptionView]
         let auditEnabled: Bool
-        let rules: [RuleChoice]
+        /// The password rules, a checkbox a bit.
+        let rules: [ChoiceView]
     }
 
     func addRoutes(to router: some RouterMethods<AppRequestContext>) {
@@ -102,8 +95,7 @@ struct SettingsPages: Sendable {
     private func save(_ viewer: Viewer, _ section: Section, _ form: Form, _ context: AppRequestContext) async throws -> Response {
         let params = form.params(section)
         do {
-            let checked = try Validator.object(.object(params), section.rule, path: "/")
-            let values = checked.pairs.map { (name: $0.0, value: $0.1.scalarText ?? "") }
+            let values = try SettingsAPI.checked(.object(params), section.group)
             _ = try await services.settings.update(values, section.group, by: viewer.context(services, ip: context.clientIP))
             return Renderer.redirect(section.path, flash: Flash(ok: true, title: "settings_updated"), secure: context.isSecure)
         } catch let error as APIError {
@@ -115,7 +107,6 @@ struct SettingsPages: Sendable {
 
     private func render(_ viewer: Viewer, _ section: Section, values: [String: String], flash: Flash?) -> Response {
         let languages = UserService.supportedLocales.subtracting(["default"]).sorted().map { ($0, $0) }
-        let zones = [("system", viewer.t("system_default"))] + TimeZone.knownTimeZoneIdentifiers.sorted().map { ($0, $0) }
         let rules = Int(values["passwd_check_rules"] ?? "") ?? 0
         let view = View(
             general: section == .general,
@@ -123,10 +114,10 @@ struct SettingsPages: Sendable {
             heading: viewer.t(section.title),
             values: values,
             languages: OptionView.list(languages, selected: values["default_lang"] ?? ""),
-            timezones: OptionView.list(zones, selected: values["default_timezone"] ?? ""),
+            timezones: OptionView.timeZones(first: ("system", viewer.t("system_default")), selected: values["default_timezone"] ?? ""),
             auditEnabled: values["auditlog_enabled"] == "1",
             rules: [(1, "rule_case"), (2, "rule_digits"), (4, "rule_special"), (8, "rule_simple")].map {
-                RuleChoice(value: $0.0, label: viewer.t($0.1), checked: rules & $0.0 != 0)
+                ChoiceView(value: String($0.0), label: viewer.t($0.1), checked: rules & $0.0 != 0)
             }
         )
         return web.renderer.page(

@@ -123,7 +123,8 @@ struct UserPages: AdminPage {
 
     struct FormView {
         let form: Values
-        let groups: [GroupChoice]
+        /// The user groups the form offers, ticked where the user is a member.
+        let groups: [ChoiceView]
         let roles: [OptionView]
         let languages: [OptionView]
         let timezones: [OptionView]
@@ -134,13 +135,6 @@ struct UserPages: AdminPage {
         let editing: Bool
         let id: String
         let action: String
-    }
-
-    /// A user group the form offers, ticked when the user is a member.
-    struct GroupChoice {
-        let id: String
-        let name: String
-        let checked: Bool
     }
 
     func form(_ viewer: Viewer, _ call: CallContext, id: String?) async throws -> Response {
@@ -166,14 +160,13 @@ struct UserPages: AdminPage {
         let groups = try await services.userGroups.groups(UserGroupQuery(orderedByName: true), by: call).map(\.group)
         let roles = try await services.roles.roles(RoleQuery(orderedByName: true), by: call).map(\.role)
         let languages = ["default"] + UserService.supportedLocales.subtracting(["default"]).sorted()
-        let zones = ["default"] + TimeZone.knownTimeZoneIdentifiers.sorted()
         func label(_ code: String) -> String { code == "default" ? viewer.t("system_default") : code }
         let view = FormView(
             form: values,
-            groups: groups.map { GroupChoice(id: $0.id.description, name: $0.name, checked: values.usrgrpids.contains($0.id.description)) },
+            groups: groups.map { ChoiceView(value: $0.id.description, label: $0.name, checked: values.usrgrpids.contains($0.id.description)) },
             roles: OptionView.list(roles.map { ($0.id.description, $0.name) }, selected: values.roleid),
             languages: OptionView.list(languages.map { ($0, label($0)) }, selected: values.lang),
-            timezones: OptionView.list(zones.map { ($0, label($0)) }, selected: values.timezone),
+            timezones: OptionView.timeZones(first: ("default", viewer.t("system_default")), selected: values.timezone),
             guest: guest,
             ownAccount: id == viewer.principal.userid,
             editing: id != nil,

@@ -17,8 +17,7 @@ struct Viewer: Sendable {
     var csrf: String { Viewer.csrf(for: sessionid) }
 
     static func csrf(for sessionid: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("csrf".utf8), using: SymmetricKey(data: Array(sessionid.utf8)))
-        return Secrets.hex(mac).prefix(32).description
+        SessionSecrets.key(sessionid, for: "csrf").withUnsafeBytes { Secrets.hex($0) }.prefix(32).description
     }
 
     var permissions: Permissions { principal.permissions }

@@ -21,9 +21,7 @@ struct WebSession: Sendable {
 
     /// The viewer of a request, or `.signIn` when there is no live session.
     func viewer(_ request: Request) async throws -> Viewer {
-        guard let sessionid = request.cookies[CookieScope.name(Self.cookie, secure: CookieScope.current.secure)]?.value,
-            sessionid.utf8.count == 32
-        else { throw WebFailure.signIn }
+        guard let sessionid = CookieScope.current.sessionid, sessionid.utf8.count == 32 else { throw WebFailure.signIn }
         let account: UserAccount
         do {
             account = try await services.authenticator.authenticateSession(sessionid, extend: true)
@@ -64,24 +62,17 @@ struct WebSession: Sendable {
     /// one (every message follows a form post of a signed-in viewer).
     static func flashCookie(_ flash: Flash, secure: Bool) -> String? {
         guard let sessionid = CookieScope.current.sessionid else { return nil }
-        return Cookie(
-            name: CookieScope.name(flashCookie, secure: secure),
-            value: flash.cookieValue(signedFor: sessionid),
-            maxAge: 60,
-            path: "/",
-            secure: secure,
-            httpOnly: true,
-            sameSite: .lax
-        ).description
+        return flashCookie(value: flash.cookieValue(signedFor: sessionid), maxAge: 60, secure: secure)
     }
 
     /// Removes the message once a page has shown it.
-    static var clearedFlashCookie: String {
-        let secure = CookieScope.current.secure
-        return Cookie(
+    static var clearedFlashCookie: String { flashCookie(value: "", maxAge: 0, secure: CookieScope.current.secure) }
+
+    private static func flashCookie(value: String, maxAge: Int, secure: Bool) -> String {
+        Cookie(
             name: CookieScope.name(flashCookie, secure: secure),
-            value: "",
-            maxAge: 0,
+            value: value,
+            maxAge: maxAge,
             path: "/",
             secure: secure,
             httpOnly: true,
