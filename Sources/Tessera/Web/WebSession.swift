@@ -69,28 +69,16 @@ struct WebSession: Sendable {
     static var clearedFlashCookie: String { flashCookie(value: "", maxAge: 0, secure: CookieScope.current.secure) }
 
     private static func flashCookie(value: String, maxAge: Int, secure: Bool) -> String {
-        Cookie(
-            name: CookieScope.name(flashCookie, secure: secure),
-            value: value,
-            maxAge: maxAge,
-            path: "/",
-            secure: secure,
-            httpOnly: true,
-            sameSite: .lax
-        )
-        .description
+        webCookie(flashCookie, value: value, maxAge: maxAge, secure: secure)
     }
 
     static func sessionCookie(_ value: String, secure: Bool, maxAge: Int? = nil) -> String {
-        Cookie(
-            name: CookieScope.name(cookie, secure: secure),
-            value: value,
-            maxAge: maxAge,
-            path: "/",
-            secure: secure,
-            httpOnly: true,
-            sameSite: .lax
-        )
-        .description
+        webCookie(cookie, value: value, maxAge: maxAge, secure: secure)
+    }
+
+    /// A cookie of the whole site, for scripts unreadable, named for the request's scheme.
+    private static func webCookie(_ name: String, value: String, maxAge: Int?, secure: Bool) -> String {
+        Cookie(name: CookieScope.name(name, secure: secure), value: value, maxAge: maxAge, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+            .description
     }
 }
