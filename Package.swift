@@ -72,6 +72,7 @@ let package = Package(
             dependencies: [
                 "Tessera",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             exclude: ["Fixtures"]
         ),

@@ -9,12 +9,7 @@ enum Bootstrap {
         let isNew = try await Schema.migrate(database)
         guard isNew else { return }
         let password = adminPassword ?? Secrets.randomPassword()
-        let adminHash = try await Passwords.hash(password)
-        let guestHash = try await Passwords.hash("")
-        try await database.transaction { db in
-            try await db.raw("UPDATE users SET passwd = \(bind: adminHash) WHERE userid = 1").run()
-            try await db.raw("UPDATE users SET passwd = \(bind: guestHash) WHERE userid = 2").run()
-        }
+        try await setPasswords(database, adminHash: try await Passwords.hash(password), guestHash: try await Passwords.hash(""))
         if adminPassword == nil {
             // Written at once: standard output to a file or a journal is buffered until exit otherwise.
             FileHandle.standardOutput.write(
@@ -33,6 +28,14 @@ enum Bootstrap {
             )
         } else {
             logger.notice("first start: Admin password set from configuration")
+        }
+    }
+
+    /// Stores the shipped users' password hashes (tests reuse hashes made once instead of a bcrypt each).
+    static func setPasswords(_ database: any Database, adminHash: String, guestHash: String) async throws {
+        try await database.transaction { db in
+            try await db.raw("UPDATE users SET passwd = \(bind: adminHash) WHERE userid = 1").run()
+            try await db.raw("UPDATE users SET passwd = \(bind: guestHash) WHERE userid = 2").run()
         }
     }
 }
