@@ -5,13 +5,15 @@
 #   bench/run.sh                 N = 1,000 and 1,000,000 tokens
 #   bench/run.sh 1000            one size only
 #
-# Environment: TESSERA_BIN (a release binary to measure instead of building one), DURATION (default 10s), WARMUP (default 3s), ROUNDS (2: turns of /healthz and the row
-# within DURATION), BESIDE_ROUNDS (12 turns of 2 s for the failing calls beside), THREADS (2),
-# CONNECTIONS (16).
+# Environment: TESSERA_BIN (a release binary to measure instead of building one), DURATION (default
+# 10s), WARMUP (default 3s), ROUNDS (2: turns of /healthz and the row within DURATION),
+# BESIDE_ROUNDS (12 turns of 2 s for the failing calls beside), THREADS (2), CONNECTIONS (16),
+# ROWS (the rows to run, default all: "apiinfo checkauth get_bearer get_auth unknown
+# get_beside_failures mixed"), SERVE_ARGS (more options for tessera serve).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-rm -f bench/.last-run
+: >bench/.last-run
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-3s}
 THREADS=${THREADS:-2}
@@ -20,6 +22,8 @@ ROUNDS=${ROUNDS:-2}
 BESIDE_ROUNDS=${BESIDE_ROUNDS:-12}
 DURATION_S=${DURATION%s}
 WARMUP_S=${WARMUP%s}
+ALL_ROWS="apiinfo checkauth get_bearer get_auth unknown get_beside_failures mixed"
+read -r -a ROWS <<<"${ROWS:-$ALL_ROWS}"
 SIZES=("${@:-1000 1000000}")
 read -r -a SIZES <<<"${SIZES[*]}"
 
@@ -55,7 +59,7 @@ summary() {
 import re, statistics, sys
 def ms(v, unit):
     return float(v) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-rates, p50s, p99s, errors = [], [], [], 0
+rates, p50s, p99s, errors, rpc_errors = [], [], [], 0, None
 for name in sys.argv[1:]:
     text = open(name).read()
     rates.append(float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)))
@@ -64,7 +68,11 @@ for name in sys.argv[1:]:
     p99s.append(lat.get("99", 0))
     found = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
     errors += int(found.group(1)) if found else 0
-print(f"{statistics.mean(rates):.0f} {statistics.median(p50s):.2f} {max(p99s):.2f}{f' non2xx={errors}' if errors else ''}")
+    checked = re.search(r"JSON-RPC errors: (\d+)", text)  # mixed.lua checks every answer
+    rpc_errors = (rpc_errors or 0) + int(checked.group(1)) if checked else rpc_errors
+extra = f" non2xx={errors}" if errors else ""
+extra += f" errors={rpc_errors}" if rpc_errors is not None else ""
+print(f"{statistics.mean(rates):.0f} {statistics.median(p50s):.2f} {max(p99s):.2f}{extra}")
 PY
 }
 
@@ -86,7 +94,7 @@ for N in "${SIZES[@]}"; do
     # All load comes from one address: without --auth-failure-limit 0 the unknown-token rows would
     # get that address refused for the rest of the minute, and every row after them with it.
     TESSERA_ADMIN_PASSWORD=x "$BIN" serve --port "$PORT" --data-dir "$WORK/data" --log-level warning --auth-failure-limit 0 \
-        >"$WORK/server.log" 2>&1 &
+        ${SERVE_ARGS:-} >"$WORK/server.log" 2>&1 &
     SERVER=$!
     trap 'kill $SERVER 2>/dev/null || true' EXIT
     for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
@@ -100,6 +108,7 @@ for N in "${SIZES[@]}"; do
     # then the row, DURATION/ROUNDS each. The speed of this (shared, virtual) machine drifts by up to
     # ±20 % within minutes: a ceiling measured once at the start would mostly measure the drift.
     declare -A R C
+    wanted() { [[ " ${ROWS[*]} " == *" $1 "* ]]; }
     row() { # row NAME SCRIPT URL [ENV...]
         local name=$1 script=$2 round
         shift 2
@@ -113,11 +122,11 @@ for N in "${SIZES[@]}"; do
         C[$name]=$(summary "$WORK/$name"-ceiling-*.txt | cut -d' ' -f1)
         R[$name]=$(summary $(seq -f "$WORK/$name-%g.txt" 1 "$ROUNDS"))
     }
-    row apiinfo bench/rpc.lua "$URL" BODY='{"jsonrpc":"2.0","method":"apiinfo.version","params":{},"id":1}'
-    row checkauth bench/rpc.lua "$URL" BODY='{"jsonrpc":"2.0","method":"user.checkAuthentication","params":{"token":"'"$TOKEN"'"},"id":1}'
-    row get_bearer bench/rpc.lua "$URL" BODY="$GET" BEARER="$TOKEN"
-    row get_auth bench/rpc.lua "$URL" BODY="$GET_AUTH"
-    row unknown bench/rpc.lua "$URL" BODY="$GET" BEARER="$UNKNOWN"
+    wanted apiinfo && row apiinfo bench/rpc.lua "$URL" BODY='{"jsonrpc":"2.0","method":"apiinfo.version","params":{},"id":1}'
+    wanted checkauth && row checkauth bench/rpc.lua "$URL" BODY='{"jsonrpc":"2.0","method":"user.checkAuthentication","params":{"token":"'"$TOKEN"'"},"id":1}'
+    wanted get_bearer && row get_bearer bench/rpc.lua "$URL" BODY="$GET" BEARER="$TOKEN"
+    wanted get_auth && row get_auth bench/rpc.lua "$URL" BODY="$GET_AUTH"
+    wanted unknown && row unknown bench/rpc.lua "$URL" BODY="$GET" BEARER="$UNKNOWN"
     # The others' throughput while failing calls run beside them, in turns with get_bearer alone
     # (BESIDE_ROUNDS rounds of: alone 2 s, then the same with another wrk, 1 thread and 8
     # connections, sending unknown tokens from a second before to a second after). Short turns: the
@@ -137,20 +146,23 @@ for N in "${SIZES[@]}"; do
         C[get_beside_failures]=$(summary $(seq -f "$WORK/alone-%g.txt" 1 "$BESIDE_ROUNDS") | cut -d' ' -f1)
         R[get_beside_failures]=$(summary $(seq -f "$WORK/beside-%g.txt" 1 "$BESIDE_ROUNDS"))
     }
-    beside
-    row mixed bench/mixed.lua "$URL" TOKEN="$TOKEN" SPARE="$SPARE"
+    wanted get_beside_failures && beside
+    wanted mixed && row mixed bench/mixed.lua "$URL" TOKEN="$TOKEN" SPARE="$SPARE"
     RSS=$(awk '/VmHWM/ {print $2/1024 " MB"}' "/proc/$SERVER/status")
 
     printf '%-22s %9s %8s %8s %9s %6s\n' "path" "req/s" "p50 ms" "p99 ms" "ceiling" "share"
     for key in apiinfo checkauth get_bearer get_auth unknown mixed; do
+        wanted "$key" || continue
         read -r rps p50 p99 rest <<<"${R[$key]}"
         printf '%-22s %9s %8s %8s %9s %5.0f%% %s\n' "$key" "$rps" "$p50" "$p99" "${C[$key]}" \
             "$(python3 -c "print(100*$rps/${C[$key]})")" "${rest:-}"
     done
-    read -r rps p50 p99 rest <<<"${R[get_beside_failures]}"
-    printf '%-22s %9s %8s %8s %9s %5.0f%% %s\n' "get_beside_failures" "$rps" "$p50" "$p99" "${C[get_beside_failures]}" \
-        "$(python3 -c "print(100*$rps/${C[get_beside_failures]})")" "${rest:-}"
-    echo "(get_beside_failures: its ceiling is get_bearer alone, measured in turns with it)"
+    if wanted get_beside_failures; then
+        read -r rps p50 p99 rest <<<"${R[get_beside_failures]}"
+        printf '%-22s %9s %8s %8s %9s %5.0f%% %s\n' "get_beside_failures" "$rps" "$p50" "$p99" "${C[get_beside_failures]}" \
+            "$(python3 -c "print(100*$rps/${C[get_beside_failures]})")" "${rest:-}"
+        echo "(get_beside_failures: its ceiling is get_bearer alone, measured in turns with it)"
+    fi
     echo "peak RSS: $RSS"
     # Server time of the admin list page and a name search (reported by curl, one warm request each).
     COOKIE=$WORK/cookies
@@ -159,7 +171,7 @@ for N in "${SIZES[@]}"; do
     echo "admin list page: $(curl -s -b "$COOKIE" -o /dev/null -w '%{time_total} s (HTTP %{http_code})' "http://127.0.0.1:$PORT/tokens")"
     SEARCH='{"jsonrpc":"2.0","method":"token.get","params":{"search":{"name":"bench-12"},"output":["tokenid"]},"auth":"'"$TOKEN"'","id":1}'
     echo "token.get name search: $(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json-rpc' --data-binary "$SEARCH" "$URL") s"
-    echo "$N ${R[get_bearer]}" >>"$ROOT/bench/.last-run"
+    if wanted get_bearer; then echo "$N ${R[get_bearer]}" >>"$ROOT/bench/.last-run"; fi
     kill $SERVER; wait $SERVER 2>/dev/null || true
     trap - EXIT
     rm -rf "$WORK"
