@@ -161,7 +161,7 @@ public final class PostgresStore: Database {
         let started = ContinuousClock.now
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
-                try await self.client.withConnection { connection in
+                try await self.withOpenConnection { connection in
                     leased.withLockedValue { $0 = true }
                     return try await self.usage.track { try await body(connection) }
                 }
@@ -192,8 +192,33 @@ public final class PostgresStore: Database {
         }
     }
 
+    /// A pooled connection that is open when `body` gets it. The pool may hand out a connection
+    /// PostgreSQL has just dropped before it has heard of the close, and PostgresNIO never answers a
+    /// statement written to a closed channel (the write fails with no one told): the operation would
+    /// wait for its statement deadline. Such a connection goes back to the pool (which drops it) and
+    /// the next one is taken.
+    private func withOpenConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        for _ in 0..<Self.closedLeaseAttempts {
+            do {
+                return try await client.withConnection { connection in
+                    guard !connection.isClosed else { throw ClosedOnArrival() }
+                    return try await body(connection)
+                }
+            } catch is ClosedOnArrival {
+                logger.debug("the pool handed out a closed connection: taking another")
+            }
+        }
+        throw DatabaseUnavailable()
+    }
+
+    /// How many closed connections in a row an operation passes over before the database counts as away.
+    static let closedLeaseAttempts = 4
+
     public func close() async {
         runTask.cancel()
         _ = await runTask.value
     }
 }
+
+/// A leased connection that was closed before its first statement (see `PostgresStore.withOpenConnection`).
+private struct ClosedOnArrival: Error {}
